@@ -1,0 +1,4 @@
+import { EventStore1733000000000 } from './1733000000000-event-store';
+
+/** Every migration, in order. The schema changes only through these. */
+export const MIGRATIONS = [EventStore1733000000000];
