@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  DomainError,
+  RegistryState,
+  decide,
+  type RecordedEvent,
+  type RegistryCommand,
+} from '../../libs/domain/src';
+
+/** Decides and applies commands the way the command handler does, without a database. */
+function run(state: RegistryState, commands: RegistryCommand[]): RecordedEvent[] {
+  const log: RecordedEvent[] = [];
+  for (const command of commands) {
+    for (const e of decide(state, command)) {
+      const recorded = {
+        ...e,
+        position: state.position + 1,
+        version: state.version(e.stream) + 1,
+        schema_version: 1,
+        metadata: { actor: 't', actor_kind: 'system' },
+        recorded_at: new Date(0).toISOString(),
+        prev_hash: '',
+        hash: '',
+      } as RecordedEvent;
+      state.applyRecorded(recorded);
+      log.push(recorded);
+    }
+  }
+  return log;
+}
+
+const SETUP: RegistryCommand[] = [
+  { kind: 'CreateProject', id: 'p1', project: { name: 'web' } },
+  { kind: 'CreateProject', id: 'p2', project: { name: 'web-staging', parent_id: 'p1' } },
+  { kind: 'CreateUser', id: 'u1', user: { name: 'alice' } },
+  { kind: 'CreateGroup', id: 'g1', group: { name: 'devs' } },
+  { kind: 'CreateRole', id: 'r1', role: { name: 'member' } },
+  { kind: 'AddUserToGroup', group_id: 'g1', user_id: 'u1' },
+  { kind: 'GrantRole', assignment: { role_id: 'r1', actor_type: 'group', actor_id: 'g1', target_type: 'project', target_id: 'p1', inherited: false } },
+  { kind: 'GrantRole', assignment: { role_id: 'r1', actor_type: 'user', actor_id: 'u1', target_type: 'domain', target_id: 'default', inherited: true } },
+];
+
+describe('decide and apply', () => {
+  test('replaying the log builds the same state', () => {
+    const live = RegistryState.withDefaultDomain();
+    const log = run(live, SETUP);
+    const replayed = RegistryState.withDefaultDomain();
+    for (const e of log) replayed.applyRecorded(e);
+    assert.deepEqual([...replayed.assignments.keys()].sort(), [...live.assignments.keys()].sort());
+    assert.deepEqual([...replayed.projects.values()], [...live.projects.values()]);
+    assert.equal(replayed.position, live.position);
+    // Applying an event twice changes nothing.
+    for (const e of log) assert.equal(replayed.applyRecorded(e), false);
+  });
+
+  test('a child project takes its parent\'s domain; a parent with children cannot be deleted', () => {
+    const state = RegistryState.withDefaultDomain();
+    run(state, SETUP);
+    assert.equal(state.projects.get('p2')!.domain_id, 'default');
+    assert.throws(() => decide(state, { kind: 'DeleteProject', id: 'p1' }), (e: DomainError) => e.status === 403);
+  });
+
+  test('deleting a group removes its memberships and grants; deleting a user removes theirs', () => {
+    const state = RegistryState.withDefaultDomain();
+    run(state, SETUP);
+    run(state, [{ kind: 'DeleteGroup', id: 'g1' }]);
+    assert.equal(state.groupsOfUser.get('u1'), undefined);
+    assert.equal(state.assignmentsOn('project', 'p1').length, 0);
+    run(state, [{ kind: 'DeleteUser', id: 'u1' }]);
+    assert.equal(state.assignments.size, 0);
+  });
+
+  test('granting twice records nothing; revoking what is not granted is a 404', () => {
+    const state = RegistryState.withDefaultDomain();
+    run(state, SETUP);
+    assert.deepEqual(decide(state, SETUP[6]), []);
+    const revoke: RegistryCommand = {
+      kind: 'RevokeRole',
+      assignment: { role_id: 'r1', actor_type: 'user', actor_id: 'u1', target_type: 'project', target_id: 'p1', inherited: false },
+    };
+    assert.throws(() => decide(state, revoke), (e: DomainError) => e.status === 404 && e.reason === 'assignment_not_found');
+  });
+
+  test('a stale expected version is refused with 412', () => {
+    const state = RegistryState.withDefaultDomain();
+    run(state, SETUP);
+    assert.throws(
+      () => decide(state, { kind: 'UpdateGroup', id: 'g1', patch: { description: 'x' }, expected_version: 7 }),
+      (e: DomainError) => e.status === 412,
+    );
+  });
+
+  test('implied roles may not form a cycle', () => {
+    const state = RegistryState.withDefaultDomain();
+    run(state, [
+      { kind: 'CreateRole', id: 'a', role: { name: 'a' } },
+      { kind: 'CreateRole', id: 'b', role: { name: 'b' } },
+      { kind: 'ImplyRole', prior_role_id: 'a', implied_role_id: 'b' },
+    ]);
+    assert.throws(() => decide(state, { kind: 'ImplyRole', prior_role_id: 'b', implied_role_id: 'a' }), (e: DomainError) => e.status === 403);
+  });
+});
