@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Client } from 'pg';
+import { AuthorizationIndex, RegistryState, type RecordedEvent } from '../../../../libs/domain/src';
+import { EVENTS_CHANNEL, EventStore, type AppendTransaction } from '../../../../libs/store/src';
+import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
+
+const BATCH = 10_000;
+
+/**
+ * This process's copy of the registry: the state folded from the log and
+ * the authorization index over it. It follows the log by position (the
+ * source of truth), woken early by LISTEN/NOTIFY where the database
+ * delivers it; notifications may be lost, polling never is.
+ */
+@Injectable()
+export class RegistryIndexService implements OnApplicationShutdown {
+  private readonly logger = new Logger(RegistryIndexService.name);
+  readonly state = RegistryState.withDefaultDomain();
+  readonly index = new AuthorizationIndex(this.state);
+  private waiters: { position: number; resolve: () => void }[] = [];
+  private timer?: NodeJS.Timeout;
+  private listener?: Client;
+  private stopped = false;
+
+  constructor(
+    private readonly store: EventStore,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+  ) {}
+
+  get position(): number {
+    return this.state.position;
+  }
+
+  /** Loads the whole log, then keeps following it. */
+  async start(listenUrl?: string): Promise<void> {
+    await this.catchUp();
+    if (listenUrl) await this.listen(listenUrl);
+    this.schedulePoll();
+  }
+
+  /**
+   * Applies, in order, every committed event this process has not seen.
+   * Each read returns every event after the position it started from, and
+   * applying is synchronous and skips what is already applied, so
+   * concurrent catch-ups need no lock (and cannot wait on each other).
+   */
+  async catchUp(tx?: AppendTransaction): Promise<number> {
+    for (;;) {
+      const from = this.state.position;
+      const batch = tx ? await tx.readAfter(from, BATCH) : await this.store.readAfter(from, BATCH);
+      this.applyAll(batch);
+      if (batch.length < BATCH) break;
+    }
+    return this.state.position;
+  }
+
+  /** Applies events this process just committed itself (or read from the log). */
+  applyAll(events: RecordedEvent[]): void {
+    for (const event of events) this.state.applyRecorded(event);
+    this.release();
+  }
+
+  /** Resolves once the index has applied `position`, or false after `timeoutMs`. */
+  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.state.position >= position) return true;
+    void this.catchUp().catch((err) => this.logger.warn(`catch-up failed: ${String(err)}`));
+    return new Promise<boolean>((resolve) => {
+      const waiter = { position, resolve: () => resolve(true) };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(this.state.position >= position);
+      }, timeoutMs).unref();
+    });
+  }
+
+  private release(): void {
+    if (this.waiters.length === 0) return;
+    const ready = this.waiters.filter((w) => w.position <= this.state.position);
+    this.waiters = this.waiters.filter((w) => w.position > this.state.position);
+    for (const w of ready) w.resolve();
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.catchUp()
+        .catch((err) => this.logger.warn(`polling the log failed: ${String(err)}`))
+        .finally(() => this.schedulePoll());
+    }, this.config.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  private async listen(url: string): Promise<void> {
+    const client = new Client({ connectionString: url });
+    client.on('error', (err) => this.logger.warn(`event notifications lost: ${err.message}; polling continues`));
+    await client.connect();
+    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    client.on('notification', () => {
+      void this.catchUp().catch((err) => this.logger.warn(`catch-up failed: ${String(err)}`));
+    });
+    this.listener = client;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.listener?.end().catch(() => undefined);
+  }
+}

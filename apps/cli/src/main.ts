@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { registerServeCommands } from './commands/serve';
+import { registerX509Commands } from './commands/x509';
+
+const program = new Command('tokenless')
+  .description('Tokenless Registry: X.509 tokenless authorization, event-sourced')
+  .showHelpAfterError();
+
+registerServeCommands(program);
+registerX509Commands(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`tokenless: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(2);
+});
