@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestRegistry, type TestRegistry } from '../support/registry';
+
+describe('Keystone-compatible admin API', () => {
+  let reg: TestRegistry;
+  before(async () => {
+    reg = await startTestRegistry();
+  });
+  after(async () => {
+    await reg.stop();
+  });
+
+  test('version discovery is public; everything else needs a token, refused in Keystone\'s envelope', async () => {
+    const version = await fetch(`${reg.url}/v3`);
+    assert.equal(version.status, 200);
+    assert.equal(((await version.json()) as any).version.id, 'v3.14');
+    const res = await fetch(`${reg.url}/v3/projects`);
+    assert.equal(res.status, 401);
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Keystone uri=/);
+    assert.match(res.headers.get('x-openstack-request-id') ?? '', /^req-/);
+    const body = (await res.json()) as any;
+    assert.deepEqual(body.error.code, 401);
+    assert.equal(body.error.message, 'The request you have made requires authentication.');
+    assert.equal(body.error.title, 'Unauthorized');
+    const bad = await reg.call('GET', '/v3/projects', undefined, { 'X-Auth-Token': 'wrong' });
+    assert.equal(bad.status, 401);
+  });
+
+  test('a new registry has the Default domain', async () => {
+    const res = await reg.call('GET', '/v3/domains/default');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.domain.name, 'Default');
+    assert.equal(res.body.domain.enabled, true);
+  });
+
+  test('domains: create, duplicate, unknown, delete rules', async () => {
+    const created = await reg.call('POST', '/v3/domains', { domain: { name: 'acme', description: 'ACME' } });
+    assert.equal(created.status, 201);
+    const d = created.body.domain;
+    assert.match(d.id, /^[0-9a-f]{32}$/);
+    assert.deepEqual(Object.keys(d), ['id', 'name', 'description', 'enabled', 'tags', 'options', 'links']);
+    assert.equal(d.links.self, `${reg.url}/v3/domains/${d.id}`);
+    assert.ok(Number(created.headers.get('x-registry-position')) > 0);
+
+    const dup = await reg.call('POST', '/v3/domains', { domain: { name: 'acme' } });
+    assert.equal(dup.status, 409);
+    assert.equal(
+      dup.body.error.message,
+      'Conflict occurred attempting to store project - it is not permitted to have two projects acting as domains with the same name: acme.',
+    );
+    const unknown = await reg.call('GET', '/v3/domains/acme');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.message, 'Could not find domain: acme.');
+    const byName = await reg.call('GET', '/v3/domains?name=acme');
+    assert.equal(byName.body.domains.length, 1);
+    assert.equal(byName.body.links.self, `${reg.url}/v3/domains?name=acme`);
+
+    const refused = await reg.call('DELETE', `/v3/domains/${d.id}`);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.message, 'Cannot delete a domain that is enabled, please disable it first.');
+    assert.equal((await reg.call('PATCH', `/v3/domains/${d.id}`, { domain: { enabled: false } })).status, 200);
+    assert.equal((await reg.call('DELETE', `/v3/domains/${d.id}`)).status, 204);
+    assert.equal((await reg.call('GET', `/v3/domains/${d.id}`)).status, 404);
+  });
+
+  test('projects: parent is the domain at the top; a parent with children cannot be deleted', async () => {
+    const top = await reg.call('POST', '/v3/projects', { project: { name: 'web', domain_id: 'default' } });
+    assert.equal(top.status, 201);
+    assert.equal(top.body.project.parent_id, 'default');
+    assert.equal(top.body.project.is_domain, false);
+    const child = await reg.call('POST', '/v3/projects', { project: { name: 'web-staging', parent_id: top.body.project.id } });
+    assert.equal(child.status, 201);
+    assert.equal(child.body.project.domain_id, 'default');
+    const refused = await reg.call('DELETE', `/v3/projects/${top.body.project.id}`);
+    assert.equal(refused.status, 403);
+    const dup = await reg.call('POST', '/v3/projects', { project: { name: 'web' } });
+    assert.equal(dup.status, 409);
+    const badBody = await reg.call('POST', '/v3/projects', { project: { name: 42 } });
+    assert.equal(badBody.status, 400);
+    assert.equal(badBody.body.error.reason, 'invalid_body');
+    const notJson = await reg.call('POST', '/v3/projects', '{"project": ', { 'Content-Type': 'application/json' });
+    assert.equal(notJson.status, 400);
+  });
+
+  test('a grant naming an unknown user is refused with 404 and records nothing (BR-37)', async () => {
+    const role = await reg.call('POST', '/v3/roles', { role: { name: 'member' } });
+    const project = await reg.call('POST', '/v3/projects', { project: { name: 'demo' } });
+    const before = await reg.call('GET', '/v1/events?after=0&limit=1000');
+    const res = await reg.call('PUT', `/v3/projects/${project.body.project.id}/users/alice/roles/${role.body.role.id}`);
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.message, 'Could not find user: alice.');
+    const afterwards = await reg.call('GET', '/v1/events?after=0&limit=1000');
+    assert.equal(afterwards.body.events.length, before.body.events.length);
+  });
+
+  test('mappings: Keystone schema errors; warnings when a whitelist does not gate its rule', async () => {
+    const invalid = await reg.call('PUT', '/v3/OS-FEDERATION/mappings/bad', {
+      mapping: { rules: [{ local: [{ user: { name: '{0}' } }] }] },
+    });
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.body.error.message, "'remote' is a required property\n");
+
+    const guideEphemeral = [
+      {
+        local: [{ user: { name: '{0}', type: 'ephemeral' }, group: { domain: { name: '{1}' }, name: 'openstack_services' } }],
+        remote: [
+          { type: 'SSL_CLIENT_S_DN_CN', whitelist: ['glance', 'nova', 'swift', 'neutron'] },
+          { type: 'SSL_CLIENT_S_DN_O', whitelist: ['Default'] },
+        ],
+      },
+    ];
+    const created = await reg.call('PUT', '/v3/OS-FEDERATION/mappings/x509_tokenless', { mapping: { rules: guideEphemeral } });
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.body.mapping.rules, guideEphemeral);
+    assert.ok(Array.isArray(created.body.warnings) && created.body.warnings.length > 0, 'the guide\'s surprise is reported');
+
+    const unknownMapping = await reg.call('PUT', '/v3/OS-FEDERATION/identity_providers/idp1', { identity_provider: { domain_id: 'default' } });
+    assert.equal(unknownMapping.status, 201);
+    const proto = await reg.call('PUT', '/v3/OS-FEDERATION/identity_providers/idp1/protocols/x509', { protocol: { mapping_id: 'nope' } });
+    assert.equal(proto.status, 400);
+    assert.equal(proto.body.error.message, 'Invalid mapping id: nope');
+  });
+
+  test('deleting an IdP removes its protocols; deleting a used mapping leaves the protocol dangling', async () => {
+    await reg.call('PUT', '/v3/OS-FEDERATION/mappings/m2', { mapping: { rules: [{ local: [{}], remote: [{ type: 'X' }] }] } });
+    await reg.call('PUT', '/v3/OS-FEDERATION/identity_providers/idp2', { identity_provider: { domain_id: 'default' } });
+    assert.equal((await reg.call('PUT', '/v3/OS-FEDERATION/identity_providers/idp2/protocols/x509', { protocol: { mapping_id: 'm2' } })).status, 201);
+    assert.equal((await reg.call('DELETE', '/v3/OS-FEDERATION/mappings/m2')).status, 204);
+    const dangling = await reg.call('GET', '/v3/OS-FEDERATION/identity_providers/idp2/protocols/x509');
+    assert.equal(dangling.body.protocol.mapping_id, 'm2');
+    assert.equal((await reg.call('DELETE', '/v3/OS-FEDERATION/identity_providers/idp2')).status, 204);
+    const protocols = await reg.call('GET', '/v3/OS-FEDERATION/identity_providers/idp2/protocols');
+    assert.deepEqual(protocols.body.protocols, []);
+    const gone = await reg.call('GET', '/v3/OS-FEDERATION/identity_providers/idp2/protocols/x509');
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.error.message, 'Could not find federated protocol x509 for Identity Provider: idp2.');
+  });
+
+  test('ETag is the stream version; a stale If-Match is refused with 412 and changes nothing', async () => {
+    const created = await reg.call('POST', '/v3/groups', { group: { name: 'ops' } });
+    const id = created.body.group.id;
+    assert.equal(created.headers.get('etag'), '"1"');
+    const first = await reg.call('PATCH', `/v3/groups/${id}`, { group: { description: 'one' } }, { 'If-Match': '"1"' });
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('etag'), '"2"');
+    const stale = await reg.call('PATCH', `/v3/groups/${id}`, { group: { description: 'two' } }, { 'If-Match': '"1"' });
+    assert.equal(stale.status, 412);
+    assert.equal(stale.body.error.reason, 'version_mismatch');
+    assert.equal((await reg.call('GET', `/v3/groups/${id}`)).body.group.description, 'one');
+  });
+
+  test('trusted issuers refuse openssl leftovers (BR-07)', async () => {
+    const labelled = await reg.call('POST', '/v1/tokenless/trusted_issuers', { issuer: 'issuer=CN=Intermediate CA' });
+    assert.equal(labelled.status, 400);
+    assert.equal(labelled.body.error.reason, 'issuer_has_label');
+    const newline = await reg.call('POST', '/v1/tokenless/trusted_issuers', { issuer: 'CN=Intermediate CA\n' });
+    assert.equal(newline.status, 400);
+    assert.equal(newline.body.error.reason, 'issuer_has_newline');
+    const ok = await reg.call('POST', '/v1/tokenless/trusted_issuers', { issuer: 'CN=Intermediate CA' });
+    assert.equal(ok.status, 201);
+    assert.deepEqual(ok.body.trusted_issuer, ['CN=Intermediate CA']);
+  });
+});
