@@ -51,6 +51,8 @@ function withDatabase(url: string, name: string): string {
 
 export interface TestDatabase {
   url: string;
+  /** An embedded database behind its socket: no LISTEN/NOTIFY across connections, no session locks. */
+  embedded: boolean;
   name: string;
   drop(): Promise<void>;
 }
@@ -60,7 +62,7 @@ export async function createTestDatabase(prefix = 'tr_test'): Promise<TestDataba
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   if ((await databaseMode()) === 'embedded') {
     const embedded = await startEmbeddedPostgres(`memory://${name}`);
-    return { name, url: embedded.url, drop: () => embedded.stop() };
+    return { name, url: embedded.url, embedded: true, drop: () => embedded.stop() };
   }
   const adminUrl = EXPLICIT_URL ?? LOCAL_URL;
   const admin = new Client({ connectionString: adminUrl });
@@ -73,6 +75,7 @@ export async function createTestDatabase(prefix = 'tr_test'): Promise<TestDataba
   return {
     name,
     url: withDatabase(adminUrl, name),
+    embedded: false,
     async drop() {
       const c = new Client({ connectionString: adminUrl });
       await c.connect();

@@ -24,6 +24,7 @@ export async function startTestRegistry(options: { withWorker?: boolean; env?: R
   const config = {
     ...configFromEnv({ ...options.env }),
     databaseUrl: db.url,
+    databaseIsServer: !db.embedded,
     port: 0,
     adminToken: ADMIN_TOKEN,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -47,6 +47,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     for (const stop of started.reverse()) await stop().catch(() => undefined);
   };
   try {
+    const serverUrl = embedded || config.databaseIsServer === false ? undefined : databaseUrl;
     const dataSource = createDataSource({ url: databaseUrl, poolSize: embedded ? 4 : 10 });
     await dataSource.initialize();
     started.push(() => dataSource.destroy());
@@ -90,7 +91,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     });
 
     const registry = app.get(RegistryIndexService);
-    await registry.start(embedded ? undefined : databaseUrl);
+    await registry.start(serverUrl);
     await app.listen({ port: config.port, host: config.host });
     const address = fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -100,7 +101,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     const worker = options.withWorker
       ? await startWorker({
           dataSource,
-          listenUrl: embedded ? undefined : databaseUrl,
+          listenUrl: serverUrl,
           pollIntervalMs: config.pollIntervalMs,
           log: ({ level, msg, ...rest }) => logger[(level as 'info') ?? 'info'](rest, String(msg)),
         })

@@ -2,6 +2,12 @@
 export interface RegistryConfig {
   /** PostgreSQL connection string; the embedded database is used when absent. */
   databaseUrl?: string;
+  /**
+   * Whether the database is a server that delivers LISTEN/NOTIFY across
+   * connections and keeps session advisory locks (false for an embedded one
+   * reached through its socket: polling alone then drives followers).
+   */
+  databaseIsServer?: boolean;
   /** Folder for the embedded database's files. */
   dataDir: string;
   host: string;

@@ -23,7 +23,9 @@ export class PinoNestLogger implements LoggerService {
   }
 
   log(message: unknown, context?: string) {
-    this.write('info', message, context);
+    // Nest's start-up chatter (modules loaded, each route mapped) is debug detail, not an operator's info.
+    const chatter = context === 'RoutesResolver' || context === 'RouterExplorer' || context === 'InstanceLoader';
+    this.write(chatter ? 'debug' : 'info', message, context);
   }
   error(message: unknown, _trace?: string, context?: string) {
     this.write('error', message, context);
