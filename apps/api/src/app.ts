@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import type { RegistryConfig } from './config';
 import { PinoNestLogger, createLogger } from './http/logger';
 import { RegistryIndexService } from './registry/registry-index.service';
+import { httpsOptions } from './http/client-certificate';
 
 export interface RunningRegistry {
   app: NestFastifyApplication;
@@ -60,7 +61,9 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       routerOptions: { ignoreTrailingSlash: true },
       // HEAD is served only where Keystone defines it (membership and grant checks).
       exposeHeadRoutes: false,
-      trustProxy: false,
+      // Forwarded headers are believed only from the listed proxies (rightmost untrusted address wins).
+      trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+      ...(config.tls ? { https: httpsOptions(config.tls) } : {}),
     });
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, dataSource), adapter, {
       logger: new PinoNestLogger(logger),
@@ -94,7 +97,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     await app.listen({ port: config.port, host: config.host });
     const address = fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const url = `http://${config.host}:${port}`;
+    const url = `${config.tls ? 'https' : 'http'}://${config.host}:${port}`;
     logger.info({ url, position: registry.position }, 'registry listening');
 
     const worker = options.withWorker
