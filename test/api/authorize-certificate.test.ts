@@ -193,4 +193,14 @@ describe('authorize from a certificate, and forward-auth from a trusted proxy', 
       }
     });
   });
+
+  test('through a trusted proxy the client is the rightmost forwarded address, not the leftmost (BR-32)', async () => {
+    const res = await reg.call('POST', '/v3/roles', { role: { id: 'r-xff', name: 'xff' } }, {
+      'X-Forwarded-For': '198.51.100.7, 203.0.113.9',
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const events = await reg.call('GET', '/v1/events?after=0&limit=1000');
+    const recorded = events.body.events.find((e: any) => JSON.stringify(e).includes('r-xff'));
+    assert.equal(recorded.metadata.client_address, '203.0.113.9');
+  });
 });
