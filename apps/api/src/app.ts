@@ -11,6 +11,7 @@ import type { RegistryConfig } from './config';
 import { PinoNestLogger, createLogger } from './http/logger';
 import { RegistryIndexService } from './registry/registry-index.service';
 import { httpsOptions } from './http/client-certificate';
+import { ignoreForwardAuthBodies } from './v1/forward-auth.controller';
 
 export interface RunningRegistry {
   app: NestFastifyApplication;
@@ -75,6 +76,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       void reply.header('x-openstack-request-id', req.id);
       void reply.header('Vary', 'X-Auth-Token');
     });
+    ignoreForwardAuthBodies(fastify);
     // One line per request; refused authorize calls add their decision and reason.
     fastify.addHook('onResponse', async (req, reply) => {
       logger.info(

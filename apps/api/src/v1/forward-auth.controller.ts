@@ -137,3 +137,27 @@ export class ForwardAuthController {
     if (typeof ctx['OS-FEDERATION:protocol'] === 'string') set('X-Auth-Protocol', enc(ctx['OS-FEDERATION:protocol']));
   }
 }
+
+/** Forward-auth is every request on /v1/authorize and below it, except the JSON API's POST. */
+export function isForwardAuthRequest(method: string, url: string): boolean {
+  const path = url.split('?')[0].replace(/\/+$/, '');
+  if (path === '/v1/authorize') return method !== 'POST';
+  return path.startsWith('/v1/authorize/');
+}
+
+/**
+ * A gateway may forward the original request's body with any content type;
+ * the decision never reads it, so it is not parsed (which would answer 400
+ * or 415, statuses a gateway cannot interpret). Node's HTTP parser still
+ * discards the unread bytes by their real framing.
+ */
+export function ignoreForwardAuthBodies(fastify: {
+  addHook(name: 'onRequest', hook: (req: FastifyRequest) => Promise<void>): unknown;
+}): void {
+  fastify.addHook('onRequest', async (req) => {
+    if (!isForwardAuthRequest(req.method, req.url)) return;
+    delete req.headers['content-type'];
+    delete req.headers['transfer-encoding'];
+    req.headers['content-length'] = '0';
+  });
+}
