@@ -106,8 +106,9 @@ export class ClientCertificateService {
         detail: `The proxy reports ${verifyHeader}: ${verify.slice(0, 20)}.`,
       };
     }
+    // HTTP_* of these headers too, trimmed as Apache's header parser trims them.
     const env = envFromHaproxyHeaders(headers, {
-      includeHttpVariables: false,
+      includeHttpVariables: true,
       setEnvIf: this.config.certificateHeaderMap,
     });
     return { kind: 'attributes', source: 'proxy', env };

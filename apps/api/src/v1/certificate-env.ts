@@ -61,7 +61,8 @@ export function requestFromCertificate(
         const kept = Object.fromEntries(
           Object.entries(headers).filter(([name]) => !(name.toLowerCase() in added)),
         );
-        return { env: envFromHaproxyHeaders(added, { includeHttpVariables: false }), headers: { ...kept, ...added } };
+        // The env also holds HTTP_* of the added headers, trimmed as Apache passes them.
+        return { env: envFromHaproxyHeaders(added), headers: { ...kept, ...added } };
       }
     }
   } catch (err) {

@@ -115,7 +115,7 @@ export class ForwardAuthController {
   /** Every value is visible ASCII: free text is percent-encoded (UTF-8), lists are comma-separated. */
   private identityHeaders(reply: FastifyReply, result: AuthorizeGranted): void {
     const ctx = result.auth_context as Record<string, unknown>;
-    const enc = (value: unknown) => encodeURIComponent(String(value));
+    const enc = (value: unknown) => encodeURIComponent(wellFormed(String(value)));
     const list = (values: unknown) => (Array.isArray(values) ? values.map(enc).join(',') : '');
     const set = (name: string, value: string | undefined) => {
       if (value !== undefined) void reply.header(name, value);
@@ -136,6 +136,15 @@ export class ForwardAuthController {
     set('X-Auth-Identity-Provider', enc(result.idp_id));
     if (typeof ctx['OS-FEDERATION:protocol'] === 'string') set('X-Auth-Protocol', enc(ctx['OS-FEDERATION:protocol']));
   }
+}
+
+/**
+ * A lone UTF-16 surrogate (possible in a JSON-recorded name) has no UTF-8
+ * form and would make encodeURIComponent throw; it becomes U+FFFD instead,
+ * so the decision never depends on whether a value can be encoded.
+ */
+function wellFormed(value: string): string {
+  return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 /** Forward-auth is every request on /v1/authorize and below it, except the JSON API's POST. */
