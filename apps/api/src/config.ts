@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import proxyaddr from 'proxy-addr';
 import { GUIDE_SET_ENV_IF } from '../../../libs/x509/src';
 
@@ -48,10 +49,15 @@ function listFrom(value: string | undefined): string[] {
 function trustedProxiesFrom(value: string | undefined): string[] {
   const list = listFrom(value);
   for (const entry of list) {
+    // Dotted quads or IPv6 only: ipaddr.js would read "1" (a hop count elsewhere) as 0.0.0.1.
+    const [address, prefix, ...rest] = entry.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    const shaped = isIP(address) !== 0 && rest.length === 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix));
     try {
+      if (!named && !shaped) throw new Error('not an address');
       proxyaddr.compile(entry);
     } catch {
-      throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR`);
+      throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR (hop counts are not accepted)`);
     }
   }
   return list;
