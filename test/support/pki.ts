@@ -37,6 +37,31 @@ export class TestPki {
     return name;
   }
 
+  /** A TLS server certificate for 127.0.0.1 / localhost, signed by `signer`. Returns its name. */
+  server(name: string, subject: string, signer: string): string {
+    const ext = join(this.dir, `${name}.ext`);
+    writeFileSync(
+      ext,
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n' +
+        'extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+    );
+    this.openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
+    this.openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.pem`, '-CAkey', `${signer}.key`,
+      '-set_serial', '8192', '-out', `${name}.pem`, '-days', '365', '-extfile', ext]);
+    return name;
+  }
+
+  /** The absolute path of a file in the PKI folder. */
+  path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  /** Concatenates PEM files into `out` (a CA bundle, HAProxy's cert+key file). */
+  bundle(out: string, files: string[]): string {
+    writeFileSync(join(this.dir, out), files.map((f) => readFileSync(join(this.dir, f), 'utf8')).join(''));
+    return join(this.dir, out);
+  }
+
   pem(name: string): string {
     return readFileSync(join(this.dir, `${name}.pem`), 'utf8');
   }

@@ -19,6 +19,8 @@ import { ChangesService } from './registry/changes.service';
 import { RecordChangeHandler } from './registry/record-change';
 import { RegistryIndexService } from './registry/registry-index.service';
 import { AuthorizeController } from './v1/authorize.controller';
+import { ForwardAuthController } from './v1/forward-auth.controller';
+import { ClientCertificateService } from './http/client-certificate';
 import { HistoryController } from './v1/history.controller';
 import { MappingsController } from './v1/mappings.controller';
 import { TokenlessController } from './v1/tokenless.controller';
@@ -39,6 +41,7 @@ export class AppModule {
         FederationController,
         TokenlessController,
         AuthorizeController,
+        ForwardAuthController,
         MappingsController,
         HistoryController,
         // Last: its parametric routes must not shadow the static ones above.
@@ -51,6 +54,7 @@ export class AppModule {
         RegistryIndexService,
         RecordChangeHandler,
         ChangesService,
+        ClientCertificateService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useFactory: () => new KeystoneErrorFilter(config.insecureDebug) },
       ],

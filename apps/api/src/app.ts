@@ -10,6 +10,8 @@ import { AppModule } from './app.module';
 import type { RegistryConfig } from './config';
 import { PinoNestLogger, createLogger } from './http/logger';
 import { RegistryIndexService } from './registry/registry-index.service';
+import { httpsOptions } from './http/client-certificate';
+import { ignoreForwardAuthBodies } from './v1/forward-auth.controller';
 
 export interface RunningRegistry {
   app: NestFastifyApplication;
@@ -61,7 +63,9 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       routerOptions: { ignoreTrailingSlash: true },
       // HEAD is served only where Keystone defines it (membership and grant checks).
       exposeHeadRoutes: false,
-      trustProxy: false,
+      // Forwarded headers are believed only from the listed proxies (rightmost untrusted address wins).
+      trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+      ...(config.tls ? { https: httpsOptions(config.tls) } : {}),
     });
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, dataSource), adapter, {
       logger: new PinoNestLogger(logger),
@@ -73,6 +77,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       void reply.header('x-openstack-request-id', req.id);
       void reply.header('Vary', 'X-Auth-Token');
     });
+    ignoreForwardAuthBodies(fastify);
     // One line per request; refused authorize calls add their decision and reason.
     fastify.addHook('onResponse', async (req, reply) => {
       logger.info(
@@ -95,7 +100,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     await app.listen({ port: config.port, host: config.host });
     const address = fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const url = `http://${config.host}:${port}`;
+    const url = `${config.tls ? 'https' : 'http'}://${config.host}:${port}`;
     logger.info({ url, position: registry.position }, 'registry listening');
 
     const worker = options.withWorker

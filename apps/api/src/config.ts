@@ -1,3 +1,7 @@
+import { isIP } from 'node:net';
+import proxyaddr from 'proxy-addr';
+import { GUIDE_SET_ENV_IF } from '../../../libs/x509/src';
+
 /** Settings of a registry process, from the environment. */
 export interface RegistryConfig {
   /** PostgreSQL connection string; the embedded database is used when absent. */
@@ -21,6 +25,20 @@ export interface RegistryConfig {
   logLevel: string;
   /** Answer 500s with Keystone's insecure_debug details appended. */
   insecureDebug: boolean;
+  /**
+   * Addresses or CIDRs of the proxies whose forwarded and client-certificate
+   * headers are believed (TRUSTED_PROXIES, comma-separated). Empty: none.
+   */
+  trustedProxies: string[];
+  /**
+   * Certificate header to variable, as Apache's SetEnvIf lines of the guide
+   * copy them (CERT_HEADER_MAP="X-SSL-Issuer=SSL_CLIENT_I_DN,...").
+   */
+  certificateHeaderMap: Array<[string, string]>;
+  /** The header whose value must be "0" (verified) when present (CERT_VERIFY_HEADER; empty disables). */
+  certificateVerifyHeader?: string;
+  /** Terminate TLS in the registry (TLS_CERT, TLS_KEY, TLS_CLIENT_CA: PEM file paths). */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -28,6 +46,45 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+function listFrom(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function trustedProxiesFrom(value: string | undefined): string[] {
+  const list = listFrom(value);
+  for (const entry of list) {
+    // Dotted quads or IPv6 only: ipaddr.js would read "1" (a hop count elsewhere) as 0.0.0.1.
+    const [address, prefix, ...rest] = entry.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    const shaped = isIP(address) !== 0 && rest.length === 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix));
+    try {
+      if (!named && !shaped) throw new Error('not an address');
+      proxyaddr.compile(entry);
+    } catch {
+      throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR (hop counts are not accepted)`);
+    }
+  }
+  return list;
+}
+
+function headerMapFrom(value: string | undefined): Array<[string, string]> {
+  if (value === undefined || value.trim() === '') return GUIDE_SET_ENV_IF.map(([h, v]) => [h, v]);
+  return listFrom(value).map((pair) => {
+    const m = /^([A-Za-z0-9-]+)=([A-Za-z0-9_]+)$/.exec(pair);
+    if (!m) throw new Error(`CERT_HEADER_MAP: "${pair}" is not HEADER=VARIABLE`);
+    return [m[1].toLowerCase(), m[2]];
+  });
+}
+
+function tlsFrom(env: NodeJS.ProcessEnv): RegistryConfig['tls'] {
+  if (!env.TLS_CERT && !env.TLS_KEY) {
+    if (env.TLS_CLIENT_CA) throw new Error('TLS_CLIENT_CA needs TLS_CERT and TLS_KEY');
+    return undefined;
+  }
+  if (!env.TLS_CERT || !env.TLS_KEY) throw new Error('TLS_CERT and TLS_KEY must be set together');
+  return { certFile: env.TLS_CERT, keyFile: env.TLS_KEY, clientCaFile: env.TLS_CLIENT_CA || undefined };
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
@@ -41,6 +98,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryCon
     maxWaitMs: intFrom(env.MAX_WAIT_MS, 5000, 'MAX_WAIT_MS'),
     logLevel: env.LOG_LEVEL || 'info',
     insecureDebug: env.INSECURE_DEBUG === 'true',
+    trustedProxies: trustedProxiesFrom(env.TRUSTED_PROXIES),
+    certificateHeaderMap: headerMapFrom(env.CERT_HEADER_MAP),
+    certificateVerifyHeader:
+      env.CERT_VERIFY_HEADER === undefined ? 'x-ssl-client-verify' : env.CERT_VERIFY_HEADER.toLowerCase() || undefined,
+    tls: tlsFrom(env),
   };
 }
 

@@ -10,8 +10,8 @@
  * and, as a CGI/WSGI server does, exposes every header as HTTP_*.
  */
 
-/** Header (any case) to the variable its SetEnvIf line sets. */
-const SET_ENV_IF: ReadonlyArray<readonly [string, string]> = [
+/** Header (any case) to the variable its SetEnvIf line sets: the guide's four lines. */
+export const GUIDE_SET_ENV_IF: ReadonlyArray<readonly [string, string]> = [
   ['x-ssl-issuer', 'SSL_CLIENT_I_DN'],
   ['x-ssl-issuer-cn', 'SSL_CLIENT_I_DN_CN'],
   ['x-ssl-client-cn', 'SSL_CLIENT_S_DN_CN'],
@@ -21,6 +21,11 @@ const SET_ENV_IF: ReadonlyArray<readonly [string, string]> = [
 export interface HaproxyApacheEnvOptions {
   /** Also return the HTTP_* variables of every header (default true). */
   readonly includeHttpVariables?: boolean;
+  /**
+   * Header to variable pairs, one per `SetEnvIf <header> "^(.*)$" <variable>=$0`
+   * line; the guide's four by default. Header names are matched in any case.
+   */
+  readonly setEnvIf?: ReadonlyArray<readonly [string, string]>;
 }
 
 /**
@@ -47,8 +52,8 @@ export function envFromHaproxyHeaders(
       env['HTTP_' + name.toUpperCase().replace(/-/g, '_')] = value;
     }
   }
-  for (const [header, variable] of SET_ENV_IF) {
-    const value = trimmed.get(header);
+  for (const [header, variable] of options.setEnvIf ?? GUIDE_SET_ENV_IF) {
+    const value = trimmed.get(header.toLowerCase());
     // "^(.*)$" cannot match across a line feed; HAProxy never sends one.
     if (value !== undefined && !value.includes('\n')) env[variable] = value;
   }

@@ -26,5 +26,5 @@ export {
   haproxyHeaders,
   haproxyHeadersWithoutCertificate,
 } from './haproxy-headers';
-export { HaproxyApacheEnvOptions, envFromHaproxyHeaders } from './haproxy-apache-env';
+export { GUIDE_SET_ENV_IF, HaproxyApacheEnvOptions, envFromHaproxyHeaders } from './haproxy-apache-env';
 export { haproxyDnEntry } from './haproxy-dn-entry';

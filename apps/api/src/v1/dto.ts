@@ -8,6 +8,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  MaxLength,
   Min,
   ValidateIf,
 } from 'class-validator';
@@ -25,6 +26,9 @@ export class TrustedIssuerDto {
 export class AuthorizeDto {
   @IsOptional() @IsObject() env?: Record<string, unknown>;
   @IsOptional() @IsObject() headers?: Record<string, unknown>;
+  /** A PEM client certificate; the registry derives `env` as `terminator` would. */
+  @IsOptional() @IsString() @MaxLength(65536) certificate?: string;
+  @IsOptional() @IsString() @MaxLength(64) terminator?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) min_position?: number;
 }
 
