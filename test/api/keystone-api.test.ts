@@ -150,6 +150,19 @@ describe('Keystone-compatible admin API', () => {
     assert.equal((await reg.call('GET', `/v3/groups/${id}`)).body.group.description, 'one');
   });
 
+  test('a lone surrogate in a body is a 400 that records nothing, not a 500', async () => {
+    const users = (await reg.call('GET', '/v3/users')).body.users.length;
+    const res = await reg.call('POST', '/v3/users', JSON.stringify({ user: { name: 'key\ud800', domain_id: 'default' } }));
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.reason, 'invalid_unicode');
+    const map = await reg.call('PUT', '/v3/OS-FEDERATION/mappings/m-bad-unicode', JSON.stringify({
+      mapping: { rules: [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'CN', any_one_of: ['\udfff'] }] }] },
+    }));
+    assert.equal(map.status, 400);
+    assert.equal((await reg.call('GET', '/v3/OS-FEDERATION/mappings/m-bad-unicode')).status, 404);
+    assert.equal((await reg.call('GET', '/v3/users')).body.users.length, users);
+  });
+
   test('trusted issuers refuse openssl leftovers (BR-07)', async () => {
     const labelled = await reg.call('POST', '/v1/tokenless/trusted_issuers', { issuer: 'issuer=CN=Intermediate CA' });
     assert.equal(labelled.status, 400);

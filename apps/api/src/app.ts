@@ -11,6 +11,7 @@ import type { RegistryConfig } from './config';
 import { PinoNestLogger, createLogger } from './http/logger';
 import { RegistryIndexService } from './registry/registry-index.service';
 import { httpsOptions } from './http/client-certificate';
+import { errorBody } from './http/error.filter';
 import { ignoreForwardAuthBodies } from './v1/forward-auth.controller';
 
 export interface RunningRegistry {
@@ -28,6 +29,24 @@ export interface RunningRegistry {
 export interface StartOptions {
   /** Run the history worker in this process too (the default for `serve`). */
   withWorker?: boolean;
+}
+
+/** True when every string (and key) in a parsed JSON body is well-formed Unicode. */
+function wellFormedText(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (!(v as string & { isWellFormed(): boolean }).isWellFormed()) return false;
+    } else if (Array.isArray(v)) {
+      stack.push(...v);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, item] of Object.entries(v)) {
+        stack.push(k, item);
+      }
+    }
+  }
+  return true;
 }
 
 /** Connects to (or starts) the database, migrates it, and builds the HTTP application. */
@@ -78,6 +97,17 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       void reply.header('Vary', 'X-Auth-Token');
     });
     ignoreForwardAuthBodies(fastify);
+    // A lone UTF-16 surrogate is valid JSON but not text PostgreSQL can store: refuse it before any handler.
+    fastify.addHook('preHandler', async (req, reply) => {
+      if (req.body !== undefined && !wellFormedText(req.body)) {
+        req.logFields = { ...req.logFields, reason: 'invalid_unicode' };
+        return reply
+          .code(400)
+          .type('application/json')
+          .send(errorBody(400, 'The request body holds a string that is not valid Unicode (a lone surrogate).', 'invalid_unicode'));
+      }
+      return undefined;
+    });
     // One line per request; refused authorize calls add their decision and reason.
     fastify.addHook('onResponse', async (req, reply) => {
       logger.info(
