@@ -69,10 +69,15 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
   };
   try {
     const serverUrl = embedded || config.databaseIsServer === false ? undefined : databaseUrl;
-    const dataSource = createDataSource({ url: databaseUrl, poolSize: embedded ? 4 : 10 });
+    const dataSource = createDataSource({
+      url: databaseUrl,
+      // The embedded database runs one query at a time and its socket server
+      // can confuse interleaved sessions, so it gets exactly one connection.
+      poolSize: serverUrl ? 10 : 1,
+    });
     await dataSource.initialize();
     started.push(() => dataSource.destroy());
-    const applied = await migrate(dataSource);
+    const applied = await migrate(dataSource, { exclusive: serverUrl !== undefined });
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
     const adapter = new FastifyAdapter({

@@ -35,7 +35,11 @@ export const LOCKS = {
  * together neither race to create the migrations table nor apply a
  * migration twice: the others wait, then find nothing pending.
  */
-export async function migrate(ds: DataSource): Promise<string[]> {
+export async function migrate(ds: DataSource, options: { exclusive?: boolean } = {}): Promise<string[]> {
+  // A single-connection database (the embedded one) has one process and no second session to lock.
+  if (options.exclusive === false) {
+    return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  }
   const runner = ds.createQueryRunner();
   await runner.connect();
   try {

@@ -5,11 +5,18 @@ import { createDataSource, migrate } from '../../../../libs/store/src';
 import { startWorker } from '../../../worker/src/worker';
 import { createLogger } from '../../../api/src/http/logger';
 
+const SHUTDOWN_GRACE_MS = 10_000;
+
 function onSignals(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = () => {
     if (stopping) return;
     stopping = true;
+    // Requests still open after the grace period do not keep the process alive.
+    setTimeout(() => {
+      process.stderr.write('shutdown grace period over; exiting\n');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
     stop().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -57,7 +64,8 @@ export function registerServeCommands(program: Command): void {
     .action(async () => {
       const config = configFromEnv();
       if (!config.databaseUrl) throw new Error('migrate needs DATABASE_URL');
-      const ds = createDataSource({ url: config.databaseUrl, poolSize: 1 });
+      // One session holds the migration lock while another runs the migrations.
+      const ds = createDataSource({ url: config.databaseUrl, poolSize: 2 });
       await ds.initialize();
       const applied = await migrate(ds);
       console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'nothing to apply');
