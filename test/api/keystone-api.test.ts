@@ -148,6 +148,11 @@ describe('Keystone-compatible admin API', () => {
     assert.equal(stale.status, 412);
     assert.equal(stale.body.error.reason, 'version_mismatch');
     assert.equal((await reg.call('GET', `/v3/groups/${id}`)).body.group.description, 'one');
+    // If-Match compares strongly: even the current version, marked weak, does not match.
+    const weak = await reg.call('PATCH', `/v3/groups/${id}`, { group: { description: 'three' } }, { 'If-Match': 'W/"2"' });
+    assert.equal(weak.status, 412);
+    assert.equal(weak.body.error.reason, 'weak_etag');
+    assert.equal((await reg.call('GET', `/v3/groups/${id}`)).body.group.description, 'one');
   });
 
   test('a lone surrogate in a body is a 400 that records nothing, not a 500', async () => {
@@ -161,6 +166,31 @@ describe('Keystone-compatible admin API', () => {
     assert.equal(map.status, 400);
     assert.equal((await reg.call('GET', '/v3/OS-FEDERATION/mappings/m-bad-unicode')).status, 404);
     assert.equal((await reg.call('GET', '/v3/users')).body.users.length, users);
+  });
+
+  test('NUL characters and absurd nesting are 400s, never 500s', async () => {
+    const nul = await reg.call('POST', '/v3/projects', { project: { name: 'nul\u0000byte' } });
+    assert.equal(nul.status, 400);
+    assert.equal(nul.body.error.reason, 'invalid_unicode');
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 3000; i++) deep = { d: deep };
+    const nested = await reg.call('POST', '/v3/projects', { project: { name: 'deep', extra: deep } });
+    assert.equal(nested.status, 400);
+    assert.equal(nested.body.error.reason, 'body_too_deep');
+    const shallow = await reg.call('POST', '/v3/projects', { project: { name: 'shallow', extra: { a: { b: { c: 1 } } } } });
+    assert.equal(shallow.status, 201);
+  });
+
+  test('keys that name object machinery are refused with 400, never a 500', async () => {
+    for (const [path, body] of [
+      ['/v1/authorize', { env: { SSL_CLIENT_I_DN: 'x' }, headers: { 'X-Project-Id': 'p', constructor: 'z' } }],
+      ['/v1/mappings/evaluate', { rules: [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'CN' }] }], assertion: { constructor: 'z' } }],
+      ['/v3/projects', { project: { name: 'machinery', constructor: 'z' } }],
+    ] as const) {
+      const res = await reg.call('POST', path, body);
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body.error.reason, 'reserved_key', path);
+    }
   });
 
   test('trusted issuers refuse openssl leftovers (BR-07)', async () => {

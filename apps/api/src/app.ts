@@ -31,22 +31,43 @@ export interface StartOptions {
   withWorker?: boolean;
 }
 
-/** True when every string (and key) in a parsed JSON body is well-formed Unicode. */
-function wellFormedText(value: unknown): boolean {
+/**
+ * Keys that name JavaScript object machinery rather than data; libraries
+ * that copy objects stumble on them, so a body holding one is refused.
+ */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Far deeper than any Keystone or registry body; recursive code downstream stays safe. */
+const MAX_BODY_DEPTH = 64;
+
+/** Why a parsed JSON body cannot be accepted, or undefined when it can. */
+function bodyProblem(value: unknown): { message: string; reason: string } | undefined {
   const stack: unknown[] = [value];
+  const depths = new Map<object, number>();
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'string') {
-      if (!(v as string & { isWellFormed(): boolean }).isWellFormed()) return false;
-    } else if (Array.isArray(v)) {
-      stack.push(...v);
+      if (!(v as string & { isWellFormed(): boolean }).isWellFormed() || v.includes('\u0000')) {
+        return {
+          message: 'The request body holds a string PostgreSQL cannot store (a lone surrogate or a NUL character).',
+          reason: 'invalid_unicode',
+        };
+      }
     } else if (typeof v === 'object' && v !== null) {
+      const depth = depths.get(v) ?? 1;
+      if (depth > MAX_BODY_DEPTH) {
+        return { message: `The request body nests deeper than ${MAX_BODY_DEPTH} levels.`, reason: 'body_too_deep' };
+      }
       for (const [k, item] of Object.entries(v)) {
+        if (RESERVED_KEYS.has(k)) {
+          return { message: `The request body uses the reserved key "${k}".`, reason: 'reserved_key' };
+        }
+        if (typeof item === 'object' && item !== null) depths.set(item, depth + 1);
         stack.push(k, item);
       }
     }
   }
-  return true;
+  return undefined;
 }
 
 /** Connects to (or starts) the database, migrates it, and builds the HTTP application. */
@@ -102,14 +123,12 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       void reply.header('Vary', 'X-Auth-Token');
     });
     ignoreForwardAuthBodies(fastify);
-    // A lone UTF-16 surrogate is valid JSON but not text PostgreSQL can store: refuse it before any handler.
+    // Refused before any handler: lone UTF-16 surrogates (valid JSON, but not text PostgreSQL stores) and reserved keys.
     fastify.addHook('preHandler', async (req, reply) => {
-      if (req.body !== undefined && !wellFormedText(req.body)) {
-        req.logFields = { ...req.logFields, reason: 'invalid_unicode' };
-        return reply
-          .code(400)
-          .type('application/json')
-          .send(errorBody(400, 'The request body holds a string that is not valid Unicode (a lone surrogate).', 'invalid_unicode'));
+      const problem = req.body === undefined ? undefined : bodyProblem(req.body);
+      if (problem) {
+        req.logFields = { ...req.logFields, reason: problem.reason };
+        return reply.code(400).type('application/json').send(errorBody(400, problem.message, problem.reason));
       }
       return undefined;
     });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { validation, type RegistryCommand } from '../../../../libs/domain/src';
+import { DomainError, validation, type RegistryCommand } from '../../../../libs/domain/src';
 import { changeMetadata } from '../http/request-context';
 import { RecordChangeCommand, type ChangeRecorded } from './record-change';
 import { RegistryIndexService } from './registry-index.service';
@@ -15,7 +15,11 @@ export function newId(): string {
 /** `If-Match: "3"` (or W/"3", or 3) as a stream version. */
 export function parseIfMatch(header: unknown): number | undefined {
   if (typeof header !== 'string' || header.trim() === '' || header.trim() === '*') return undefined;
-  const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
+  if (/^\s*W\//.test(header)) {
+    // If-Match compares strongly (RFC 9110 13.1.1): a weak tag never matches.
+    throw new DomainError(412, 'Precondition Failed', `If-Match needs a strong ETag; ${header} never matches.`, 'weak_etag');
+  }
+  const m = /^\s*"?(\d+)"?\s*$/.exec(header);
   if (!m) throw validation(`If-Match must be an ETag this registry issued, got ${header}.`, 'invalid_if_match');
   return Number(m[1]);
 }
