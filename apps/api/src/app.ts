@@ -134,7 +134,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     });
     // One line per request; refused authorize calls add their decision and reason.
     fastify.addHook('onResponse', async (req, reply) => {
-      logger.info(
+      logger[reply.statusCode >= 500 ? 'error' : 'info'](
         {
           req_id: req.id,
           method: req.method,

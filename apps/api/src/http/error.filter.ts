@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, GENERIC_500 } from '../../../../libs/domain/src';
 import { MappingError } from '../../../../libs/domain/src/mapping';
@@ -45,7 +45,6 @@ function reasonForHttp(status: number): string {
  */
 @Catch()
 export class KeystoneErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('http');
 
   constructor(private readonly insecureDebug = false) {}
 
@@ -83,7 +82,8 @@ export class KeystoneErrorFilter implements ExceptionFilter {
       const message = (err as Error).message;
       return { status: fastifyStatus, body: errorBody(fastifyStatus, message, reasonForHttp(fastifyStatus)) };
     }
-    this.logger.error({ msg: 'unexpected error', err: String((err as Error)?.stack ?? err), req_id: req.id });
+    // The request's own log line carries the error, so a failure is still one line per request.
+    req.logFields = { ...req.logFields, reason: 'internal_error', err: String((err as Error)?.stack ?? err) };
     return { status: 500, body: errorBody(500, GENERIC_500, 'internal_error') };
   }
 
