@@ -18,7 +18,6 @@ import { VersionController } from './keystone/version.controller';
 import { ChangesService } from './registry/changes.service';
 import { RecordChangeHandler } from './registry/record-change';
 import { RegistryIndexService } from './registry/registry-index.service';
-import { AuthorizeController } from './v1/authorize.controller';
 import { HistoryController } from './v1/history.controller';
 import { MappingsController } from './v1/mappings.controller';
 import { TokenlessController } from './v1/tokenless.controller';
@@ -38,7 +37,6 @@ export class AppModule {
         RolesController,
         FederationController,
         TokenlessController,
-        AuthorizeController,
         MappingsController,
         HistoryController,
         // Last: its parametric routes must not shadow the static ones above.

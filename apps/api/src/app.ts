@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -8,8 +8,11 @@ import { createDataSource, migrate, startEmbeddedPostgres, type EmbeddedPostgres
 import { startWorker, type RunningWorker } from '../../worker/src/worker';
 import { AppModule } from './app.module';
 import type { RegistryConfig } from './config';
-import { PinoNestLogger, createLogger } from './http/logger';
+import { PinoNestLogger, createLogger, createRequestLogger } from './http/logger';
+import { AuthGuard } from './http/auth.guard';
+import { KeystoneErrorFilter } from './http/error.filter';
 import { RegistryIndexService } from './registry/registry-index.service';
+import { registerAuthorizeRoute } from './v1/authorize.controller';
 
 export interface RunningRegistry {
   app: NestFastifyApplication;
@@ -31,6 +34,7 @@ export interface StartOptions {
 /** Connects to (or starts) the database, migrates it, and builds the HTTP application. */
 export async function startRegistry(config: RegistryConfig, options: StartOptions = {}): Promise<RunningRegistry> {
   const logger = createLogger(config.logLevel);
+  const requestLogger = createRequestLogger(config.logLevel);
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl: string;
   if (config.databaseUrl) {
@@ -68,17 +72,19 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     });
     started.push(() => app.close());
     const fastify = app.getHttpAdapter().getInstance();
-    fastify.addHook('onRequest', async (req, reply) => {
+    fastify.addHook('onRequest', (req, reply, done) => {
       void reply.header('x-openstack-request-id', req.id);
       void reply.header('Vary', 'X-Auth-Token');
+      done();
     });
     // One line per request; refused authorize calls add their decision and reason.
-    fastify.addHook('onResponse', async (req, reply) => {
-      logger.info(
+    fastify.addHook('onResponse', (req, reply, done) => {
+      const query = req.url.indexOf('?');
+      requestLogger.info(
         {
           req_id: req.id,
           method: req.method,
-          path: req.url.split('?')[0],
+          path: query < 0 ? req.url : req.url.slice(0, query),
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 10) / 10,
           client: req.ip,
@@ -87,9 +93,16 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
         },
         'request',
       );
+      done();
     });
 
     const registry = app.get(RegistryIndexService);
+    registerAuthorizeRoute(fastify, {
+      registry,
+      config,
+      guard: new AuthGuard(app.get(Reflector), config),
+      errors: new KeystoneErrorFilter(config.insecureDebug),
+    });
     await registry.start(embedded ? undefined : databaseUrl);
     await app.listen({ port: config.port, host: config.host });
     const address = fastify.server.address();

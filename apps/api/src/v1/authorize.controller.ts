@@ -1,42 +1,39 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize } from '../../../../libs/domain/src';
-import { RequireAccess } from '../http/auth.guard';
-import { errorBody } from '../http/error.filter';
-import { validateBody } from '../http/validate';
-import { RegistryIndexService } from '../registry/registry-index.service';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
-import { AuthorizeDto } from './dto';
+import type { AuthGuard } from '../http/auth.guard';
+import { errorBody, type KeystoneErrorFilter } from '../http/error.filter';
+import type { RegistryIndexService } from '../registry/registry-index.service';
+import type { RegistryConfig } from '../config';
+import { parseAuthorizeBody } from './authorize-request';
 
-@Controller('v1/authorize')
-export class AuthorizeController {
-  constructor(
-    private readonly registry: RegistryIndexService,
-    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
-  ) {}
+/**
+ * `POST /v1/authorize`: Keystone's tokenless decision for a certificate's
+ * attributes and a scope, from this process's in-memory index (no SQL).
+ *
+ * It is the hot path, so it is a plain Fastify route rather than a Nest
+ * controller: the same guard (`admit`) and the same error envelope
+ * (`render`), without Nest's per-request pipeline. `min_position` waits
+ * until the index has applied that position (every write's answer carries
+ * it in X-Registry-Position); every answer carries the position it was
+ * computed at, in X-Registry-Position and in the body.
+ */
+export function registerAuthorizeRoute(
+  fastify: FastifyInstance,
+  deps: { registry: RegistryIndexService; config: RegistryConfig; guard: AuthGuard; errors: KeystoneErrorFilter },
+): void {
+  const { registry, config, guard, errors } = deps;
 
-  /**
-   * Keystone's tokenless decision for a certificate's attributes and a
-   * scope, from this process's in-memory index (no SQL). `min_position`
-   * waits until the index has applied that position (a write's answer
-   * carries it in X-Registry-Position).
-   */
-  @Post()
-  @HttpCode(200)
-  @RequireAccess('reader')
-  async authorize(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const dto = validateBody(AuthorizeDto, body);
-    if (dto.min_position !== undefined && !(await this.registry.waitFor(dto.min_position, this.config.maxWaitMs))) {
-      req.logFields = { decision: 'refused', reason: 'index_behind', min_position: dto.min_position };
-      void reply.status(503).header('Retry-After', '1');
-      return {
-        ...errorBody(503, `The index has not reached position ${dto.min_position} yet.`, 'index_behind'),
-        position: this.registry.position,
-      };
-    }
+  const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = errors.render(err, req);
+    if (status === 401) void reply.header('WWW-Authenticate', `Keystone uri="${req.protocol}://${req.host}/v3"`);
+    void reply.header('X-Registry-Position', String(registry.position));
+    return reply.status(status).type('application/json').send({ ...body, position: registry.position });
+  };
+
+  const decide = (req: FastifyRequest, reply: FastifyReply, dto: ReturnType<typeof parseAuthorizeBody>) => {
     // The index and its position are read together, with no await in between.
-    const position = this.registry.position;
-    const result = authorize(this.registry.index, { env: dto.env ?? {}, headers: dto.headers ?? {} });
+    const position = registry.position;
+    const result = authorize(registry.index, dto);
     void reply.header('X-Registry-Position', String(position));
     if (result.outcome === 'granted') {
       req.logFields = { decision: 'granted', user_type: result.user_type, idp_id: result.idp_id };
@@ -51,5 +48,37 @@ export class AuthorizeController {
       error: { code: result.status, title: result.title, message: result.message, reason: result.reason },
       position,
     };
-  }
+  };
+
+  fastify.route({
+    method: 'POST',
+    url: '/v1/authorize',
+    // Body parser errors (malformed JSON, wrong content type) leave in the same envelope.
+    errorHandler: (err, req, reply) => fail(err, req, reply),
+    handler: (req, reply) => {
+      let dto;
+      try {
+        guard.admit(req, 'reader');
+        dto = parseAuthorizeBody(req.body);
+      } catch (err) {
+        return fail(err, req, reply);
+      }
+      if (dto.min_position === undefined || registry.position >= dto.min_position) {
+        return reply.send(decide(req, reply, dto));
+      }
+      const wanted = dto.min_position;
+      return registry.waitFor(wanted, config.maxWaitMs).then((reached) => {
+        if (reached) return reply.send(decide(req, reply, dto));
+        req.logFields = { decision: 'refused', reason: 'index_behind', min_position: wanted };
+        return reply
+          .status(503)
+          .header('Retry-After', '1')
+          .header('X-Registry-Position', String(registry.position))
+          .send({
+            ...errorBody(503, `The index has not reached position ${wanted} yet.`, 'index_behind'),
+            position: registry.position,
+          });
+      });
+    },
+  });
 }

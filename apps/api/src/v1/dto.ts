@@ -22,12 +22,6 @@ export class TrustedIssuerDto {
   @IsString() @Length(1, 4096) issuer!: string;
 }
 
-export class AuthorizeDto {
-  @IsOptional() @IsObject() env?: Record<string, unknown>;
-  @IsOptional() @IsObject() headers?: Record<string, unknown>;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) min_position?: number;
-}
-
 export class EvaluateDto {
   @ValidateIf((o: EvaluateDto) => o.mapping_id === undefined) @IsDefined() rules?: unknown;
   @IsOptional() @IsString() mapping_id?: string;
