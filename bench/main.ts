@@ -232,97 +232,116 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+interface Bench {
+  name: string;
+  url: string;
+  ds: ReturnType<typeof createDataSource>;
+  seeder: Seeder;
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
   const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const dbName = `tokenless_bench_${randomBytes(4).toString('hex')}`;
-  const u = new URL(adminUrl);
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  u.pathname = `/${dbName}`;
-  const databaseUrl = u.toString();
   const servers: Server[] = [];
-  const ds = createDataSource({ url: databaseUrl, poolSize: 4 });
-  try {
+  const benches: Bench[] = [];
+  /** One fresh database per configuration; all are dropped at the end. */
+  const database = async (name: string): Promise<Bench> => {
+    const db = `tokenless_bench_${randomBytes(4).toString('hex')}`;
+    await admin.query(`CREATE DATABASE ${db}`);
+    const u = new URL(adminUrl);
+    u.pathname = `/${db}`;
+    const ds = createDataSource({ url: u.toString(), poolSize: 4 });
+    const bench = { name: db, url: u.toString(), ds, seeder: new Seeder(new EventStore(ds)) };
+    benches.push(bench);
     await ds.initialize();
     await migrate(ds);
-    const store = new EventStore(ds);
-    const seeder = new Seeder(store);
-    const countEvents = async () => Number((await ds.query('SELECT count(*) AS n FROM events'))[0].n);
-
-    // 1. The configuration, seeded in bulk; the registry builds its index from the log.
-    let t = performance.now();
-    let seeded = await seeder.run(baseWorld(SIZE));
-    seeded += await seeder.run(identityProviders(0, MAPPING_STEPS[0], SIZE.groups));
-    figure('seed_base_events', seeded);
-    figure('seed_base_ms', performance.now() - t, 'ms');
+    return bench;
+  };
+  try {
+    // 1. The realistic configuration (and two others differing only in their
+    // number of mappings), seeded in bulk; each registry builds its index from the log.
+    const configs = new Map<number, Bench>();
+    for (const count of MAPPING_STEPS) {
+      const bench = await database(`m${count}`);
+      const t = performance.now();
+      let seeded = await bench.seeder.run(baseWorld(SIZE));
+      seeded += await bench.seeder.run(identityProviders(0, count, SIZE.groups));
+      figure(`seed_events_${count}_mappings`, seeded);
+      figure(`seed_ms_${count}_mappings`, performance.now() - t, 'ms');
+      configs.set(count, bench);
+    }
+    const main = configs.get(MAPPING_STEPS[1])!;
+    const countEvents = async () => Number((await main.ds.query('SELECT count(*) AS n FROM events'))[0].n);
 
     const baseline = await startProcess('bare', join(__dirname, 'bare-server.js'), [], {}, '/v1/authorize');
     servers.push(baseline);
-    const api = await startRegistryProcess('api-a', databaseUrl);
-    servers.push(api);
-    figure('index_build_ms_at_start', api.readyMs, 'ms');
+    const apis = new Map<number, Server>();
+    for (const count of MAPPING_STEPS) {
+      const api = await startRegistryProcess(`api-${count}`, configs.get(count)!.url);
+      servers.push(api);
+      apis.set(count, api);
+      figure(`index_build_ready_ms_${count}_mappings`, api.readyMs, 'ms');
+    }
+    const api = apis.get(MAPPING_STEPS[1])!;
 
-    // 2. Throughput against the number of mappings (local-user request). The
-    // machine is shared by the load tool and the server (and whatever else
-    // runs), so every authorize figure is measured next to a baseline run and
-    // compared to it, rounds interleaved.
-    const normalized: Record<number, number> = {};
-    const raw: Record<number, number> = {};
-    for (const [step, count] of MAPPING_STEPS.entries()) {
-      if (step > 0) {
-        t = performance.now();
-        await seeder.run(identityProviders(MAPPING_STEPS[step - 1], count, SIZE.groups));
-        await waitForPosition(api.url, seeder.state.position);
-        figure(`seed_to_${count}_mappings_ms`, performance.now() - t, 'ms');
-      }
-      const rounds = step === 1 ? ROUNDS : 1;
-      const bare: LoadResult[] = [];
-      const local: LoadResult[] = [];
-      const eph: LoadResult[] = [];
-      for (let r = 0; r < rounds; r++) {
-        bare.push(await measureAuthorize(baseline.url, localRequest));
-        local.push(await measureAuthorize(api.url, localRequest));
-        if (step === 1) eph.push(await measureAuthorize(api.url, ephemeralRequest));
-      }
-      const b = combine(bare);
-      const l = combine(local);
-      raw[count] = l.rps;
-      normalized[count] = l.rps / b.rps;
-      figure(`authorize_rps_${count}_mappings`, l.rps, 'req/s');
-      figure(`baseline_rps_beside_${count}_mappings`, b.rps, 'req/s');
-      figure(`ratio_${count}_mappings`, normalized[count]);
-      if (step === 1) {
-        // The realistic configuration.
-        const e = combine(eph);
-        figure('baseline_bare_fastify_rps', b.rps, 'req/s');
-        figure('baseline_bare_fastify_p50_ms', b.p50_ms, 'ms');
-        figure('baseline_bare_fastify_p99_ms', b.p99_ms, 'ms');
-        figure('authorize_local_rps', l.rps, 'req/s');
-        figure('authorize_local_p50_ms', l.p50_ms, 'ms');
-        figure('authorize_local_p99_ms', l.p99_ms, 'ms');
-        figure('authorize_ephemeral_rps', e.rps, 'req/s');
-        figure('authorize_ephemeral_p50_ms', e.p50_ms, 'ms');
-        figure('authorize_ephemeral_p99_ms', e.p99_ms, 'ms');
-        figure('ratio_local_to_baseline', l.rps / b.rps);
-        figure('ratio_ephemeral_to_baseline', e.rps / b.rps);
-        await propagation(api, databaseUrl, servers);
-        await commands(api, servers, countEvents);
+    // 2. Authorize against the bare baseline and against the number of
+    // mappings. The load tool and the servers share the machine (with
+    // whatever else runs on it), so the runs are interleaved in rounds, in a
+    // rotating order, and each figure is the mean over the rounds.
+    type Run = { key: string; url: string; body: AuthorizeBody };
+    const runs: Run[] = [
+      { key: 'bare', url: baseline.url, body: localRequest },
+      { key: 'local', url: api.url, body: localRequest },
+      { key: 'ephemeral', url: api.url, body: ephemeralRequest },
+      ...MAPPING_STEPS.filter((c) => c !== MAPPING_STEPS[1]).map((c) => ({ key: `m${c}`, url: apis.get(c)!.url, body: localRequest })),
+    ];
+    const results = new Map<string, LoadResult[]>(runs.map((r) => [r.key, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < runs.length; i++) {
+        const run = runs[(i + round) % runs.length];
+        results.get(run.key)!.push(await measureAuthorize(run.url, run.body));
       }
     }
-    const spread = (values: number[]) => (Math.max(...values) - Math.min(...values)) / Math.max(...values);
-    figure('mappings_ratio_spread', spread(MAPPING_STEPS.map((c) => normalized[c])), `(max-min)/max of ratio to baseline, ${MAPPING_STEPS.join(' / ')} mappings`);
-    figure('mappings_raw_rps_spread', spread(MAPPING_STEPS.map((c) => raw[c])), '(max-min)/max of raw req/s');
+    const b = combine(results.get('bare')!);
+    const l = combine(results.get('local')!);
+    const e = combine(results.get('ephemeral')!);
+    figure('baseline_bare_fastify_rps', b.rps, 'req/s');
+    figure('baseline_bare_fastify_p50_ms', b.p50_ms, 'ms');
+    figure('baseline_bare_fastify_p99_ms', b.p99_ms, 'ms');
+    figure('authorize_local_rps', l.rps, 'req/s');
+    figure('authorize_local_p50_ms', l.p50_ms, 'ms');
+    figure('authorize_local_p99_ms', l.p99_ms, 'ms');
+    figure('authorize_ephemeral_rps', e.rps, 'req/s');
+    figure('authorize_ephemeral_p50_ms', e.p50_ms, 'ms');
+    figure('authorize_ephemeral_p99_ms', e.p99_ms, 'ms');
+    figure('ratio_local_to_baseline', l.rps / b.rps);
+    figure('ratio_ephemeral_to_baseline', e.rps / b.rps);
+    const byCount = MAPPING_STEPS.map((c) => (c === MAPPING_STEPS[1] ? l : combine(results.get(`m${c}`)!)));
+    MAPPING_STEPS.forEach((c, i) => figure(`authorize_rps_${c}_mappings`, byCount[i].rps, 'req/s'));
+    const rates = byCount.map((r) => r.rps);
+    figure(
+      'mappings_throughput_spread',
+      (Math.max(...rates) - Math.min(...rates)) / Math.max(...rates),
+      `(max-min)/max over ${MAPPING_STEPS.join(' / ')} mappings`,
+    );
+    figure('mappings_rps_most_over_fewest', rates[rates.length - 1] / rates[0]);
+    for (const c of MAPPING_STEPS) if (c !== MAPPING_STEPS[1]) await apis.get(c)!.stop();
+
+    await propagation(api, main.url, servers);
+    await commands(api, servers, countEvents);
     for (const s of servers.splice(0)) await s.stop();
 
     // 3. Start-up with a long log: from zero, then from a snapshot plus a tail.
-    await startup(seeder, ds, databaseUrl, countEvents);
+    await startup(main.seeder, main.ds, main.url, countEvents);
     figure('bench_total_s', (performance.now() - t0) / 1000, 's');
   } finally {
     for (const s of servers) await s.stop().catch(() => undefined);
-    await ds.destroy().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    for (const bench of benches) {
+      await bench.ds.destroy().catch(() => undefined);
+      await admin.query(`DROP DATABASE IF EXISTS ${bench.name} WITH (FORCE)`).catch(() => undefined);
+    }
     await admin.end();
     rmSync(workDir, { recursive: true, force: true });
   }
