@@ -108,7 +108,7 @@ describe('consistency tokens across two API processes on one database', () => {
       ['DELETE', '/v3/projects/p-ct/users/u-glance/roles/r-reader'],
       ['POST', '/v3/groups', { group: { id: 'g-ct', name: 'ct', domain_id: 'default' } }],
       ['PUT', '/v3/groups/g-ct/users/u-glance'],
-      ['PUT', '/v1/tokenless', CASE.config],
+      ['PUT', '/v1/tokenless', { ...CASE.config, trusted_issuer: [...CASE.config.trusted_issuer, 'CN=Extra CA'] }],
       ['DELETE', '/v3/groups/g-ct'],
       ['DELETE', '/v3/projects/p-ct'],
     ];
@@ -120,6 +120,10 @@ describe('consistency tokens across two API processes on one database', () => {
       assert.ok(position > last, `${method} ${path} moves the position (${position} > ${last})`);
       last = position;
     }
+    // A write that changes nothing still tells the client where the log is.
+    const same = await a.call('PUT', '/v1/tokenless', { ...CASE.config, trusted_issuer: [...CASE.config.trusted_issuer, 'CN=Extra CA'] });
+    assert.ok(same.status < 300);
+    assert.equal(positionOf(same), last);
   });
 
   test('the same request with the same min_position gets the same answer from both processes', async (t) => {
