@@ -304,6 +304,8 @@ async function main(): Promise<void> {
         results.get(run.key)!.push(await measureAuthorize(run.url, run.body));
       }
     }
+    // Every round's throughput, to show how much the machine moved during the run.
+    report.rounds_rps = Object.fromEntries([...results].map(([k, rs]) => [k, rs.map((r) => Math.round(r.rps))]));
     const b = combine(results.get('bare')!);
     const l = combine(results.get('local')!);
     const e = combine(results.get('ephemeral')!);
@@ -470,7 +472,7 @@ async function startup(
 
   // From zero; this process then writes a snapshot (SNAPSHOT_EVERY=1 after any new event).
   const cold = await startRegistryProcess('api-cold', databaseUrl, { SNAPSHOT_EVERY: '1' });
-  figure('startup_events_in_log', await countEvents());
+  figure('startup_from_zero_events_in_log', await countEvents());
   figure('startup_from_zero_ready_ms', cold.readyMs, 'ms');
   t = performance.now();
   for (;;) {
@@ -494,6 +496,7 @@ async function startup(
   await warm.stop();
   if (!log.includes('state loaded from snapshot')) throw new Error('the second process did not start from the snapshot');
   if (ready.body.position !== seeder.state.position) throw new Error('the second process is not at the head');
+  figure('startup_from_snapshot_events_in_log', await countEvents());
   figure('startup_tail_events', STARTUP_TAIL);
   figure('startup_from_snapshot_ready_ms', warm.readyMs, 'ms');
 }

@@ -120,6 +120,9 @@ describe('consistency tokens across two API processes on one database', () => {
       assert.ok(position > last, `${method} ${path} moves the position (${position} > ${last})`);
       last = position;
     }
+    // The settings answer also carries, in its body, the position it was read at.
+    const settings = await a.call('GET', '/v1/tokenless');
+    assert.equal(settings.body.position, last);
     // A write that changes nothing still tells the client where the log is.
     const same = await a.call('PUT', '/v1/tokenless', { ...CASE.config, trusted_issuer: [...CASE.config.trusted_issuer, 'CN=Extra CA'] });
     assert.ok(same.status < 300);
