@@ -32,7 +32,7 @@ async function startSecondProcess(databaseUrl: string): Promise<{ url: string; p
       HOST: '127.0.0.1',
       REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN,
       LOG_LEVEL: 'silent',
-      MAX_WAIT_MS: '300',
+      MAX_WAIT_MS: '3000',
       // Long enough that only LISTEN/NOTIFY or min_position's own catch-up can explain quick answers.
       POLL_INTERVAL_MS: '250',
     },
@@ -90,7 +90,7 @@ describe('consistency tokens across two API processes on one database', () => {
       skip = true;
       return;
     }
-    a = await startTestRegistry({ env: { MAX_WAIT_MS: '300' } });
+    a = await startTestRegistry({ env: { MAX_WAIT_MS: '3000' } });
     await loadWorld(a, CASE);
     b = await startSecondProcess(a.db.url);
   });

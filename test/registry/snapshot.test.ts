@@ -36,7 +36,7 @@ describe('state snapshots (real PostgreSQL)', () => {
   after(async () => reg?.stop());
 
   async function waitForSnapshot(): Promise<NonNullable<Awaited<ReturnType<typeof latestSnapshot>>>> {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 800; i++) {
       const s = await latestSnapshot(reg.registry.dataSource, SNAPSHOT_FORMAT_VERSION);
       if (s) return s;
       await new Promise((r) => setTimeout(r, 25));

@@ -12,8 +12,8 @@ export interface RegistryConfig {
   pollIntervalMs: number;
   /** The longest an authorize call waits for `min_position`. */
   maxWaitMs: number;
-  /** Write a state snapshot after this many new events (0: never). */
-  snapshotEvery: number;
+  /** Write a state snapshot after this many new events (0 or absent: never). */
+  snapshotEvery?: number;
   logLevel: string;
   /** Answer 500s with Keystone's insecure_debug details appended. */
   insecureDebug: boolean;

@@ -1,14 +1,11 @@
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsDefined,
-  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Length,
-  Min,
   ValidateIf,
 } from 'class-validator';
 
