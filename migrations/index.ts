@@ -1,4 +1,5 @@
 import { EventStore1733000000000 } from './1733000000000-event-store';
+import { Snapshots1733000000001 } from './1733000000001-snapshots';
 
 /** Every migration, in order. The schema changes only through these. */
-export const MIGRATIONS = [EventStore1733000000000];
+export const MIGRATIONS = [EventStore1733000000000, Snapshots1733000000001];

@@ -18,7 +18,6 @@ import { VersionController } from './keystone/version.controller';
 import { ChangesService } from './registry/changes.service';
 import { RecordChangeHandler } from './registry/record-change';
 import { RegistryIndexService } from './registry/registry-index.service';
-import { AuthorizeController } from './v1/authorize.controller';
 import { ForwardAuthController } from './v1/forward-auth.controller';
 import { ClientCertificateService } from './http/client-certificate';
 import { HistoryController } from './v1/history.controller';
@@ -40,7 +39,6 @@ export class AppModule {
         RolesController,
         FederationController,
         TokenlessController,
-        AuthorizeController,
         ForwardAuthController,
         MappingsController,
         HistoryController,

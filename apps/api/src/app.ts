@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -8,11 +8,14 @@ import { createDataSource, migrate, startEmbeddedPostgres, type EmbeddedPostgres
 import { startWorker, type RunningWorker } from '../../worker/src/worker';
 import { AppModule } from './app.module';
 import type { RegistryConfig } from './config';
-import { PinoNestLogger, createLogger } from './http/logger';
+import { PinoNestLogger, createLogger, createRequestLogger } from './http/logger';
+import { AuthGuard } from './http/auth.guard';
+import { KeystoneErrorFilter } from './http/error.filter';
 import { RegistryIndexService } from './registry/registry-index.service';
-import { httpsOptions } from './http/client-certificate';
+import { ClientCertificateService, httpsOptions } from './http/client-certificate';
 import { errorBody } from './http/error.filter';
 import { ignoreForwardAuthBodies } from './v1/forward-auth.controller';
+import { registerAuthorizeRoute } from './v1/authorize.controller';
 
 export interface RunningRegistry {
   app: NestFastifyApplication;
@@ -73,6 +76,7 @@ function bodyProblem(value: unknown): { message: string; reason: string } | unde
 /** Connects to (or starts) the database, migrates it, and builds the HTTP application. */
 export async function startRegistry(config: RegistryConfig, options: StartOptions = {}): Promise<RunningRegistry> {
   const logger = createLogger(config.logLevel);
+  const requestLogger = createRequestLogger(config.logLevel);
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl: string;
   if (config.databaseUrl) {
@@ -118,27 +122,27 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     });
     started.push(() => app.close());
     const fastify = app.getHttpAdapter().getInstance();
-    fastify.addHook('onRequest', async (req, reply) => {
+    fastify.addHook('onRequest', (req, reply, done) => {
       void reply.header('x-openstack-request-id', req.id);
       void reply.header('Vary', 'X-Auth-Token');
+      done();
     });
     ignoreForwardAuthBodies(fastify);
     // Refused before any handler: lone UTF-16 surrogates (valid JSON, but not text PostgreSQL stores) and reserved keys.
-    fastify.addHook('preHandler', async (req, reply) => {
-      const problem = req.body === undefined ? undefined : bodyProblem(req.body);
-      if (problem) {
-        req.logFields = { ...req.logFields, reason: problem.reason };
-        return reply.code(400).type('application/json').send(errorBody(400, problem.message, problem.reason));
-      }
-      return undefined;
+    fastify.addHook('preHandler', (req, reply, done) => {
+      const problem = req.body === undefined || req.body === null ? undefined : bodyProblem(req.body);
+      if (!problem) return done();
+      req.logFields = { ...req.logFields, reason: problem.reason };
+      void reply.code(400).type('application/json').send(errorBody(400, problem.message, problem.reason));
     });
     // One line per request; refused authorize calls add their decision and reason.
-    fastify.addHook('onResponse', async (req, reply) => {
-      logger[reply.statusCode >= 500 ? 'error' : 'info'](
+    fastify.addHook('onResponse', (req, reply, done) => {
+      const query = req.url.indexOf('?');
+      requestLogger[reply.statusCode >= 500 ? 'error' : 'info'](
         {
           req_id: req.id,
           method: req.method,
-          path: req.url.split('?')[0],
+          path: query < 0 ? req.url : req.url.slice(0, query),
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 10) / 10,
           client: req.ip,
@@ -147,9 +151,17 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
         },
         'request',
       );
+      done();
     });
 
     const registry = app.get(RegistryIndexService);
+    registerAuthorizeRoute(fastify, {
+      registry,
+      config,
+      guard: new AuthGuard(app.get(Reflector), config),
+      errors: new KeystoneErrorFilter(config.insecureDebug),
+      certificates: app.get(ClientCertificateService),
+    });
     await registry.start(serverUrl);
     await app.listen({ port: config.port, host: config.host });
     const address = fastify.server.address();

@@ -22,6 +22,8 @@ export interface RegistryConfig {
   pollIntervalMs: number;
   /** The longest an authorize call waits for `min_position`. */
   maxWaitMs: number;
+  /** Write a state snapshot after this many new events (0 or absent: never). */
+  snapshotEvery?: number;
   logLevel: string;
   /** Answer 500s with Keystone's insecure_debug details appended. */
   insecureDebug: boolean;
@@ -96,6 +98,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryCon
     adminToken: env.REGISTRY_ADMIN_TOKEN || undefined,
     pollIntervalMs: intFrom(env.POLL_INTERVAL_MS, 250, 'POLL_INTERVAL_MS'),
     maxWaitMs: intFrom(env.MAX_WAIT_MS, 5000, 'MAX_WAIT_MS'),
+    snapshotEvery: intFrom(env.SNAPSHOT_EVERY, 50_000, 'SNAPSHOT_EVERY'),
     logLevel: env.LOG_LEVEL || 'info',
     insecureDebug: env.INSECURE_DEBUG === 'true',
     trustedProxies: trustedProxiesFrom(env.TRUSTED_PROXIES),

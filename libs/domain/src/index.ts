@@ -2,6 +2,7 @@ export * from './errors';
 export * from './model/resources';
 export * from './model/events';
 export * from './model/state';
+export * from './model/snapshot';
 export * from './commands/command';
 export * from './commands/decide';
 export * from './authorize/authorize';

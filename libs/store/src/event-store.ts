@@ -21,6 +21,9 @@ const COLUMNS =
 
 export const EVENTS_CHANNEL = 'registry_events';
 
+/** Rows per INSERT statement when a transaction appends many events. */
+const INSERT_CHUNK = 2_000;
+
 function toRecorded(row: EventRow): RecordedEvent {
   return {
     position: Number(row.position),
@@ -82,13 +85,20 @@ export class AppendTransaction {
     // Never earlier than the event before: as-of queries rely on time following position.
     const now = Math.max(Date.now(), head[0]?.recorded_at.getTime() ?? 0);
     const recordedAt = new Date(now).toISOString();
+    // Every position in one round trip, then multi-row inserts: a large batch costs a few statements, not two per event.
+    const positions = (
+      (await this.runner.query(`SELECT nextval('events_position_seq') AS nextval FROM generate_series(1, $1)`, [
+        events.length,
+      ])) as { nextval: string }[]
+    )
+      .map((r) => Number(r.nextval))
+      .sort((a, b) => a - b);
+    const metadataJson = JSON.stringify(metadata);
     const recorded: RecordedEvent[] = [];
-    for (const event of events) {
-      const [{ nextval }] = (await this.runner.query(`SELECT nextval('events_position_seq') AS nextval`)) as {
-        nextval: string;
-      }[];
+    const rows: unknown[][] = [[], [], [], [], [], [], [], [], []];
+    events.forEach((event, i) => {
       const fields = {
-        position: Number(nextval),
+        position: positions[i],
         stream_id: event.stream,
         stream_version: event.version,
         type: event.type,
@@ -98,26 +108,18 @@ export class AppendTransaction {
         recorded_at: recordedAt,
       };
       const hash = eventHash(prevHash, fields);
-      try {
-        await this.runner.query(
-          `INSERT INTO events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-          [
-            fields.position,
-            fields.stream_id,
-            fields.stream_version,
-            fields.type,
-            fields.schema_version,
-            JSON.stringify(fields.data),
-            JSON.stringify(metadata),
-            recordedAt,
-            prevHash,
-            hash,
-          ],
-        );
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw new StreamVersionConflict(event.stream);
-        throw err;
-      }
+      const values = [
+        fields.position,
+        fields.stream_id,
+        fields.stream_version,
+        fields.type,
+        JSON.stringify(fields.data),
+        metadataJson,
+        recordedAt,
+        prevHash,
+        hash,
+      ];
+      values.forEach((v, c) => rows[c].push(v));
       recorded.push({
         ...event,
         position: fields.position,
@@ -128,6 +130,26 @@ export class AppendTransaction {
         hash,
       } as RecordedEvent);
       prevHash = hash;
+    });
+    for (let from = 0; from < events.length; from += INSERT_CHUNK) {
+      const chunk = rows.map((column) => column.slice(from, from + INSERT_CHUNK));
+      try {
+        await this.runner.query(
+          `INSERT INTO events (${COLUMNS})
+           SELECT p, s, v, t, 1, d::jsonb, m::jsonb, r::timestamptz, ph, h
+             FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                  AS x(p, s, v, t, d, m, r, ph, h)
+            ORDER BY p`,
+          chunk,
+        );
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') {
+          const detail = String((err as { detail?: string }).detail ?? '');
+          const stream = /=\((.*), \d+\) already exists/.exec(detail)?.[1] ?? events[from].stream;
+          throw new StreamVersionConflict(stream);
+        }
+        throw err;
+      }
     }
     // Delivered at commit, never for a rolled-back append.
     await this.runner.query(`SELECT pg_notify($1, $2)`, [EVENTS_CHANNEL, String(recorded.at(-1)!.position)]);

@@ -3,3 +3,4 @@ export * from './entities';
 export * from './event-hash';
 export * from './event-store';
 export * from './embedded';
+export * from './snapshot-store';

@@ -56,7 +56,8 @@ export class KeystoneErrorFilter implements ExceptionFilter {
     void reply.status(status).type('application/json').send(body);
   }
 
-  private render(err: unknown, req: FastifyRequest): { status: number; body: ErrorBody } {
+  /** The status and Keystone envelope for any error (also used by routes outside Nest's pipeline). */
+  render(err: unknown, req: FastifyRequest): { status: number; body: ErrorBody } {
     if (err instanceof DomainError || err instanceof MappingError) {
       const message = this.withDebug(err.status, err.message, (err as { debugMessage?: string }).debugMessage);
       req.logFields = { ...req.logFields, reason: err.reason };

@@ -1,7 +1,20 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
-import { AuthorizationIndex, RegistryState, type RecordedEvent } from '../../../../libs/domain/src';
-import { EVENTS_CHANNEL, EventStore, type AppendTransaction } from '../../../../libs/store/src';
+import {
+  AuthorizationIndex,
+  RegistryState,
+  SNAPSHOT_FORMAT_VERSION,
+  deserializeState,
+  serializeState,
+  type RecordedEvent,
+} from '../../../../libs/domain/src';
+import {
+  EVENTS_CHANNEL,
+  EventStore,
+  latestSnapshot,
+  saveSnapshot,
+  type AppendTransaction,
+} from '../../../../libs/store/src';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
 
 const BATCH = 10_000;
@@ -21,6 +34,12 @@ export class RegistryIndexService implements OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private listener?: Client;
   private stopped = false;
+  /** The hash of the last applied event: a snapshot records which log it belongs to. */
+  private lastHash = '';
+  private snapshotAt = 0;
+  private snapshotting = false;
+  /** Where the index started from: 'snapshot' (with its position) or 'log'. */
+  startedFrom: { source: 'snapshot' | 'log'; snapshot_position: number } = { source: 'log', snapshot_position: 0 };
 
   constructor(
     private readonly store: EventStore,
@@ -31,9 +50,11 @@ export class RegistryIndexService implements OnApplicationShutdown {
     return this.state.position;
   }
 
-  /** Loads the whole log, then keeps following it. */
+  /** Loads the latest usable snapshot and the log after it, then keeps following the log. */
   async start(listenUrl?: string): Promise<void> {
+    await this.loadSnapshot();
     await this.catchUp();
+    this.maybeSnapshot();
     if (listenUrl) await this.listen(listenUrl);
     this.schedulePoll();
   }
@@ -56,8 +77,45 @@ export class RegistryIndexService implements OnApplicationShutdown {
 
   /** Applies events this process just committed itself (or read from the log). */
   applyAll(events: RecordedEvent[]): void {
-    for (const event of events) this.state.applyRecorded(event);
+    for (const event of events) if (this.state.applyRecorded(event)) this.lastHash = event.hash;
     this.release();
+  }
+
+  /**
+   * Seeds the state from the newest snapshot of a known format that belongs
+   * to this log; a snapshot that cannot be read is ignored (the log is the truth).
+   */
+  private async loadSnapshot(): Promise<void> {
+    if (this.state.position > 0) return;
+    try {
+      const snapshot = await latestSnapshot(this.store.dataSource, SNAPSHOT_FORMAT_VERSION);
+      if (!snapshot) return;
+      deserializeState(snapshot.state, this.state);
+      this.lastHash = snapshot.eventHash;
+      this.snapshotAt = snapshot.position;
+      this.startedFrom = { source: 'snapshot', snapshot_position: snapshot.position };
+      this.logger.log({ msg: 'state loaded from snapshot', position: snapshot.position });
+    } catch (err) {
+      this.logger.warn(`snapshot ignored: ${String(err)}`);
+    }
+  }
+
+  /** Writes a snapshot once `snapshotEvery` events have been applied since the last one. */
+  private maybeSnapshot(): void {
+    const every = this.config.snapshotEvery;
+    if (!every || this.snapshotting || this.stopped || this.state.position - this.snapshotAt < every) return;
+    this.snapshotting = true;
+    const position = this.state.position;
+    const eventHash = this.lastHash;
+    // Serialised synchronously, so the text is the state at exactly `position`.
+    const text = serializeState(this.state);
+    saveSnapshot(this.store.dataSource, { position, formatVersion: SNAPSHOT_FORMAT_VERSION, eventHash, state: text })
+      .then(() => {
+        this.snapshotAt = position;
+        this.logger.log({ msg: 'snapshot written', position, bytes: text.length });
+      })
+      .catch((err) => this.logger.warn(`writing a snapshot failed: ${String(err)}`))
+      .finally(() => (this.snapshotting = false));
   }
 
   /** Resolves once the index has applied `position`, or false after `timeoutMs`. */
@@ -85,6 +143,7 @@ export class RegistryIndexService implements OnApplicationShutdown {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.catchUp()
+        .then(() => this.maybeSnapshot())
         .catch((err) => this.logger.warn(`polling the log failed: ${String(err)}`))
         .finally(() => this.schedulePoll());
     }, this.config.pollIntervalMs);

@@ -1,15 +1,11 @@
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsDefined,
-  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Length,
-  MaxLength,
-  Min,
   ValidateIf,
 } from 'class-validator';
 
@@ -21,15 +17,6 @@ export class TokenlessSettingsDto {
 
 export class TrustedIssuerDto {
   @IsString() @Length(1, 4096) issuer!: string;
-}
-
-export class AuthorizeDto {
-  @IsOptional() @IsObject() env?: Record<string, unknown>;
-  @IsOptional() @IsObject() headers?: Record<string, unknown>;
-  /** A PEM client certificate; the registry derives `env` as `terminator` would. */
-  @IsOptional() @IsString() @MaxLength(65536) certificate?: string;
-  @IsOptional() @IsString() @MaxLength(64) terminator?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) min_position?: number;
 }
 
 export class EvaluateDto {

@@ -17,6 +17,8 @@ export class TokenlessController {
       ...settings,
       // The IdP id each issuer hashes to: what `identity provider create` needs.
       identity_provider_ids: Object.fromEntries(settings.trusted_issuer.map((i) => [i, idpIdForIssuer(i)])),
+      // The log position these settings are read at (a write's own position is in X-Registry-Position).
+      position: this.changes.state.position,
     };
   }
 

@@ -42,8 +42,29 @@ export type AuthorizeResult = AuthorizeGranted | AuthorizeRefused;
  */
 export class AuthorizationIndex {
   private readonly compiled = new WeakMap<Mapping, CompiledMapping>();
+  /** The trusted issuers as a set, per settings object (settings are replaced, never mutated). */
+  private readonly trusted = new WeakMap<object, Set<string>>();
+  /** IdP ids by issuer: a SHA-256 per request otherwise. Bounded, as issuers come from requests. */
+  private readonly idpIds = new Map<string, string>();
 
   constructor(readonly state: RegistryState) {}
+
+  isTrusted(issuer: string): boolean {
+    const settings = this.state.settings;
+    let set = this.trusted.get(settings);
+    if (!set) this.trusted.set(settings, (set = new Set(settings.trusted_issuer)));
+    return set.has(issuer);
+  }
+
+  idpIdFor(issuer: string): string {
+    let id = this.idpIds.get(issuer);
+    if (id === undefined) {
+      id = idpIdForIssuer(issuer);
+      if (this.idpIds.size >= 10_000) this.idpIds.clear();
+      this.idpIds.set(issuer, id);
+    }
+    return id;
+  }
 
   compiledMapping(mapping: Mapping): CompiledMapping {
     let compiled = this.compiled.get(mapping);
@@ -82,12 +103,20 @@ function fromError(err: unknown): AuthorizeRefused {
 }
 
 /** Keystone's variables as the mapping sees them: the environment plus every header as HTTP_<NAME>. */
+const environNames = new Map<string, string>();
+function environName(header: string): string {
+  let name = environNames.get(header);
+  if (name === undefined) {
+    name = `HTTP_${header.toUpperCase().replace(/-/g, '_')}`;
+    if (environNames.size < 1_000) environNames.set(header, name);
+  }
+  return name;
+}
+
 export function buildAssertion(req: AuthorizeRequest): Record<string, unknown> {
   const assertion: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    assertion[`HTTP_${name.toUpperCase().replace(/-/g, '_')}`] = value;
-  }
-  for (const [name, value] of Object.entries(req.env)) assertion[name] = value;
+  for (const name in req.headers) assertion[environName(name)] = req.headers[name];
+  for (const name in req.env) assertion[name] = req.env[name];
   return assertion;
 }
 
@@ -108,12 +137,12 @@ export function authorize(index: AuthorizationIndex, req: AuthorizeRequest): Aut
   if (typeof issuer !== 'string' || issuer === '') {
     return unauthenticated('issuer_attribute_missing', `The request has no ${issuer_attribute}.`);
   }
-  if (!trusted_issuer.includes(issuer)) {
+  if (!index.isTrusted(issuer)) {
     return unauthenticated('untrusted_issuer', `Issuer is not trusted: ${issuer}`);
   }
   try {
     const scope = resolveScope(state, headerReader(req.headers));
-    const idpId = idpIdForIssuer(issuer);
+    const idpId = index.idpIdFor(issuer);
     const protocolRecord = state.protocols.get(`${idpId}/${protocol}`);
     if (!protocolRecord) {
       throw new DomainError(

@@ -186,7 +186,14 @@ export function replaceSettings(state: RegistryState, c: Cmd<'ReplaceTokenlessSe
   if (settings.issuer_attribute.length === 0) {
     throw validation('issuer_attribute cannot be empty.', 'invalid_issuer_attribute');
   }
-  if (JSON.stringify(settings) === JSON.stringify(state.settings)) return [];
+  // Field by field: the state's copy may have been read back from jsonb, whose key order differs.
+  const current = state.settings;
+  const unchanged =
+    settings.protocol === current.protocol &&
+    settings.issuer_attribute === current.issuer_attribute &&
+    settings.trusted_issuer.length === current.trusted_issuer.length &&
+    settings.trusted_issuer.every((issuer, i) => issuer === current.trusted_issuer[i]);
+  if (unchanged) return [];
   return [
     { stream: streams.settings(), type: 'TokenlessSettingsReplaced', data: { settings, previous: state.settings } },
   ];
