@@ -57,7 +57,7 @@ export function registerServeCommands(program: Command): void {
     .action(async () => {
       const config = configFromEnv();
       if (!config.databaseUrl) throw new Error('migrate needs DATABASE_URL');
-      const ds = createDataSource({ url: config.databaseUrl, poolSize: 1 });
+      const ds = createDataSource({ url: config.databaseUrl, poolSize: 2 }); // the migration lock holds one connection
       await ds.initialize();
       const applied = await migrate(ds);
       console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'nothing to apply');
