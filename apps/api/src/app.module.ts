@@ -22,6 +22,7 @@ import { AuthorizeController } from './v1/authorize.controller';
 import { HistoryController } from './v1/history.controller';
 import { MappingsController } from './v1/mappings.controller';
 import { TokenlessController } from './v1/tokenless.controller';
+import { TokensController } from './tokens/tokens.controller';
 
 @Module({})
 export class AppModule {
@@ -41,6 +42,7 @@ export class AppModule {
         AuthorizeController,
         MappingsController,
         HistoryController,
+        TokensController,
         // Last: its parametric routes must not shadow the static ones above.
         GrantsController,
       ],

@@ -12,6 +12,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { GENERIC_401 } from '../../../../libs/domain/src';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
+import { RegistryIndexService } from '../registry/registry-index.service';
+import { secretSha256 } from '../tokens/secrets';
 import type { RegistryRole } from './request-context';
 
 export type Access = 'public' | RegistryRole;
@@ -36,6 +38,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
+    private readonly registry: RegistryIndexService,
   ) {
     if (config.adminToken) this.adminDigest = digest(config.adminToken);
   }
@@ -54,7 +57,10 @@ export class AuthGuard implements CanActivate {
       throw new UnauthorizedException({ message: GENERIC_401, reason: 'token_missing' });
     }
     // Compare digests so the comparison takes the same time whatever the token.
-    if (this.adminDigest && timingSafeEqual(digest(token), this.adminDigest)) {
+    const apiToken = this.apiToken(token);
+    if (apiToken) {
+      req.caller = { name: apiToken.name, kind: 'token', role: apiToken.role };
+    } else if (this.adminDigest && timingSafeEqual(digest(token), this.adminDigest)) {
       req.caller = { name: 'admin-token', kind: 'token', role: 'admin' };
     } else {
       throw new UnauthorizedException({ message: GENERIC_401, reason: 'token_invalid' });
@@ -66,5 +72,11 @@ export class AuthGuard implements CanActivate {
       });
     }
     return true;
+  }
+
+  /** A registry API token in force, found by the SHA-256 of the presented secret. */
+  private apiToken(secret: string) {
+    const id = this.registry.state.apiTokenIdBySecretHash.get(secretSha256(secret));
+    return id === undefined ? undefined : this.registry.state.apiTokens.get(id);
   }
 }
