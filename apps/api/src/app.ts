@@ -9,6 +9,7 @@ import { startWorker, type RunningWorker } from '../../worker/src/worker';
 import { AppModule } from './app.module';
 import type { RegistryConfig } from './config';
 import { PinoNestLogger, createLogger } from './http/logger';
+import { setupOpenApi } from './http/openapi';
 import { RegistryIndexService } from './registry/registry-index.service';
 
 export interface RunningRegistry {
@@ -67,6 +68,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       bufferLogs: false,
     });
     started.push(() => app.close());
+    setupOpenApi(app);
     const fastify = app.getHttpAdapter().getInstance();
     fastify.addHook('onRequest', async (req, reply) => {
       void reply.header('x-openstack-request-id', req.id);
