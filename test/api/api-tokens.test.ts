@@ -107,10 +107,14 @@ describe('registry API tokens: roles, attribution and revocation', () => {
     for (const secret of [reader.secret, auditor.secret]) {
       const write = await as(secret, 'POST', '/v3/domains', { domain: { name: 'nope' } });
       assert.equal(write.status, 403);
-      assert.equal((await as(secret, 'GET', '/v1/tokens')).status, 403);
+      assert.equal((await as(secret, 'POST', '/v1/tokens', { token: { name: 'self-made', role: 'admin' } })).status, 403);
       assert.equal((await as(secret, 'DELETE', `/v1/tokens/${admin.id}`)).status, 403);
     }
     assert.equal((await as('tlr_not-a-token', 'GET', '/v3/domains')).status, 401);
+    assert.equal((await as(reader.secret, 'GET', '/v1/tokens')).status, 403);
+    const audited = await as(auditor.secret, 'GET', '/v1/tokens');
+    assert.equal(audited.status, 200);
+    assert.ok(!JSON.stringify(audited.body).includes('secret'));
   });
 
   test('every change names the token as its actor, with request id, client address and X-Change-Reason', async () => {

@@ -24,12 +24,15 @@ export class TokensController {
     return { token: { ...presentApiToken(token), created_at: recorded.events[0]?.recorded_at, secret } };
   }
 
+  /** Auditors may see which tokens exist (never a secret or its hash). */
   @Get()
+  @RequireAccess('auditor')
   list() {
     return { tokens: [...this.changes.state.apiTokens.values()].map(presentApiToken) };
   }
 
   @Get(':id')
+  @RequireAccess('auditor')
   show(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const token = this.changes.state.apiTokens.get(id);
     if (!token) throw notFound('token', id, 'token_not_found');
