@@ -101,3 +101,28 @@ describe('decide and apply', () => {
     assert.throws(() => decide(state, { kind: 'ImplyRole', prior_role_id: 'b', implied_role_id: 'a' }), (e: DomainError) => e.status === 403);
   });
 });
+
+describe('deleting an identity provider', () => {
+  test('cascades its protocols, each with its own event, and keeps other IdPs\' protocols', () => {
+    const state = RegistryState.withDefaultDomain();
+    run(state, [
+      { kind: 'RegisterIdentityProvider', id: 'idp1', identity_provider: {}, auto_domain_id: 'd1' },
+      { kind: 'RegisterIdentityProvider', id: 'idp2', identity_provider: {}, auto_domain_id: 'd2' },
+      { kind: 'CreateMapping', id: 'm1', rules: [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'X' }] }] },
+      { kind: 'CreateProtocol', idp_id: 'idp1', id: 'x509', mapping_id: 'm1' },
+      { kind: 'CreateProtocol', idp_id: 'idp1', id: 'openid', mapping_id: 'm1' },
+      { kind: 'CreateProtocol', idp_id: 'idp2', id: 'x509', mapping_id: 'm1' },
+    ]);
+    const events = run(state, [{ kind: 'DeleteIdentityProvider', id: 'idp1' }]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.stream]),
+      [
+        ['ProtocolDeleted', 'protocol:idp1/x509'],
+        ['ProtocolDeleted', 'protocol:idp1/openid'],
+        ['IdentityProviderDeleted', 'idp:idp1'],
+      ],
+    );
+    assert.deepEqual([...state.protocols.keys()], ['idp2/x509']);
+    assert.equal(state.version('protocol:idp1/x509'), 2);
+  });
+});

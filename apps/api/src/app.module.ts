@@ -23,6 +23,7 @@ import { ClientCertificateService } from './http/client-certificate';
 import { HistoryController } from './v1/history.controller';
 import { MappingsController } from './v1/mappings.controller';
 import { TokenlessController } from './v1/tokenless.controller';
+import { TokensController } from './tokens/tokens.controller';
 
 @Module({})
 export class AppModule {
@@ -42,6 +43,7 @@ export class AppModule {
         ForwardAuthController,
         MappingsController,
         HistoryController,
+        TokensController,
         // Last: its parametric routes must not shadow the static ones above.
         GrantsController,
       ],

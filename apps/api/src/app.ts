@@ -11,6 +11,7 @@ import type { RegistryConfig } from './config';
 import { PinoNestLogger, createLogger, createRequestLogger } from './http/logger';
 import { AuthGuard } from './http/auth.guard';
 import { KeystoneErrorFilter } from './http/error.filter';
+import { setupOpenApi } from './http/openapi';
 import { RegistryIndexService } from './registry/registry-index.service';
 import { ClientCertificateService, httpsOptions } from './http/client-certificate';
 import { errorBody } from './http/error.filter';
@@ -121,6 +122,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       bufferLogs: false,
     });
     started.push(() => app.close());
+    setupOpenApi(app);
     const fastify = app.getHttpAdapter().getInstance();
     fastify.addHook('onRequest', (req, reply, done) => {
       void reply.header('x-openstack-request-id', req.id);
@@ -158,7 +160,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     registerAuthorizeRoute(fastify, {
       registry,
       config,
-      guard: new AuthGuard(app.get(Reflector), config),
+      guard: new AuthGuard(app.get(Reflector), config, registry),
       errors: new KeystoneErrorFilter(config.insecureDebug),
       certificates: app.get(ClientCertificateService),
     });

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerServeCommands } from './commands/serve';
+import { registerTokenCommands } from './commands/token';
 import { registerX509Commands } from './commands/x509';
 
 const program = new Command('tokenless')
@@ -10,6 +11,7 @@ const program = new Command('tokenless')
 
 registerServeCommands(program);
 registerX509Commands(program);
+registerTokenCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tokenless: ${err instanceof Error ? err.message : String(err)}`);

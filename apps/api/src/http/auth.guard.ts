@@ -12,6 +12,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { GENERIC_401 } from '../../../../libs/domain/src';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
+import { RegistryIndexService } from '../registry/registry-index.service';
+import { secretSha256 } from '../tokens/secrets';
 import type { RegistryRole } from './request-context';
 
 export type Access = 'public' | RegistryRole;
@@ -48,6 +50,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
+    private readonly registry: RegistryIndexService,
   ) {
     if (config.adminToken) {
       this.adminDigest = digest(config.adminToken);
@@ -76,8 +79,12 @@ export class AuthGuard implements CanActivate {
     if (typeof token !== 'string' || token === '') {
       throw new UnauthorizedException({ message: GENERIC_401, reason: 'token_missing' });
     }
-    if (this.isAdminToken(token)) {
+    // The start-up admin token first: it is compared without hashing, which keeps it off the hot path.
+    const apiToken = this.isAdminToken(token) ? 'admin-token' : this.apiToken(token);
+    if (apiToken === 'admin-token') {
       req.caller = { name: 'admin-token', kind: 'token', role: 'admin' };
+    } else if (apiToken) {
+      req.caller = { name: apiToken.name, kind: 'token', role: apiToken.role };
     } else {
       throw new UnauthorizedException({ message: GENERIC_401, reason: 'token_invalid' });
     }
@@ -102,5 +109,11 @@ export class AuthGuard implements CanActivate {
       return timingSafeEqual(this.scratch, this.adminSlot) && fits;
     }
     return timingSafeEqual(digest(token), this.adminDigest);
+  }
+
+  /** A registry API token in force, found by the SHA-256 of the presented secret. */
+  private apiToken(secret: string) {
+    const id = this.registry.state.apiTokenIdBySecretHash.get(secretSha256(secret));
+    return id === undefined ? undefined : this.registry.state.apiTokens.get(id);
   }
 }

@@ -83,7 +83,6 @@ export class DomainsController {
     const { domain } = validateBody(DomainBody, body);
     if (domain.id !== undefined && domain.id !== id) throw validation('Cannot change ID', 'immutable_id');
     const extra = extrasOf(domain, DOMAIN_KEYS);
-    const current = this.state.domains.get(id);
     await this.changes.record(req, reply, {
       kind: 'UpdateDomain',
       id,
@@ -92,7 +91,7 @@ export class DomainsController {
         description: domain.description ?? undefined,
         enabled: domain.enabled,
         tags: domain.tags,
-        ...(Object.keys(extra).length > 0 && current ? { extra: { ...current.extra, ...extra } } : {}),
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
       },
     });
     this.changes.etag(reply, streams.domain(id));
@@ -172,7 +171,6 @@ export class ProjectsController {
     const { project } = validateBody(ProjectBody, body);
     if (project.id !== undefined && project.id !== id) throw validation('Cannot change ID', 'immutable_id');
     const extra = extrasOf(project, PROJECT_KEYS);
-    const current = this.state.projects.get(id);
     await this.changes.record(req, reply, {
       kind: 'UpdateProject',
       id,
@@ -183,7 +181,7 @@ export class ProjectsController {
         description: project.description ?? undefined,
         enabled: project.enabled,
         tags: project.tags,
-        ...(Object.keys(extra).length > 0 && current ? { extra: { ...current.extra, ...extra } } : {}),
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
       },
     });
     this.changes.etag(reply, streams.project(id));
@@ -267,7 +265,6 @@ export class UsersController {
     const { user } = validateBody(UserBody, body);
     if (user.id !== undefined && user.id !== id) throw validation('Cannot change ID', 'immutable_id');
     const extra = extrasOf(user, USER_KEYS);
-    const current = this.state.users.get(id);
     await this.changes.record(req, reply, {
       kind: 'UpdateUser',
       id,
@@ -276,7 +273,7 @@ export class UsersController {
         domain_id: user.domain_id,
         enabled: user.enabled,
         default_project_id: user.default_project_id ?? undefined,
-        ...(Object.keys(extra).length > 0 && current ? { extra: { ...current.extra, ...extra } } : {}),
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
       },
     });
     this.changes.etag(reply, streams.user(id));
@@ -352,7 +349,6 @@ export class GroupsController {
     const { group } = validateBody(GroupBody, body);
     if (group.id !== undefined && group.id !== id) throw validation('Cannot change ID', 'immutable_id');
     const extra = extrasOf(group, GROUP_KEYS);
-    const current = this.state.groups.get(id);
     await this.changes.record(req, reply, {
       kind: 'UpdateGroup',
       id,
@@ -360,7 +356,7 @@ export class GroupsController {
         name: group.name,
         domain_id: group.domain_id,
         description: group.description ?? undefined,
-        ...(Object.keys(extra).length > 0 && current ? { extra: { ...current.extra, ...extra } } : {}),
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
       },
     });
     this.changes.etag(reply, streams.group(id));

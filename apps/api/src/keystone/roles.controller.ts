@@ -71,7 +71,6 @@ export class RolesController {
     const { role } = validateBody(RoleBody, body);
     if (role.id !== undefined && role.id !== id) throw validation('Cannot change ID', 'immutable_id');
     const extra = extrasOf(role, ROLE_KEYS);
-    const current = this.state.roles.get(id);
     await this.changes.record(req, reply, {
       kind: 'UpdateRole',
       id,
@@ -79,7 +78,7 @@ export class RolesController {
         name: role.name,
         domain_id: role.domain_id,
         description: role.description,
-        ...(Object.keys(extra).length > 0 && current ? { extra: { ...current.extra, ...extra } } : {}),
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
       },
     });
     this.changes.etag(reply, streams.role(id));

@@ -1,4 +1,4 @@
-import type { Extra, MappingOptions, RoleAssignment, TokenlessSettings } from '../model/resources';
+import type { ApiToken, Extra, MappingOptions, RoleAssignment, TokenlessSettings } from '../model/resources';
 
 /**
  * What callers ask the registry to change. Commands carry every id they
@@ -87,6 +87,8 @@ export type RegistryCommand = Guarded &
     | { kind: 'CreateProtocol'; idp_id: string; id: string; mapping_id: string }
     | { kind: 'UpdateProtocol'; idp_id: string; id: string; mapping_id: string }
     | { kind: 'DeleteProtocol'; idp_id: string; id: string }
+    | { kind: 'CreateApiToken'; token: ApiToken }
+    | { kind: 'RevokeApiToken'; id: string }
   );
 
 export type CommandKind = RegistryCommand['kind'];

@@ -92,7 +92,11 @@ export function updateIdentityProvider(state: RegistryState, c: Cmd<'UpdateIdent
 
 export function deleteIdentityProvider(state: RegistryState, c: Cmd<'DeleteIdentityProvider'>): PendingEvent[] {
   requireIdp(state, c.id);
-  return [{ stream: streams.idp(c.id), type: 'IdentityProviderDeleted', data: { id: c.id } }];
+  // Keystone cascades the IdP's protocols; each gets its own event so its history shows the deletion.
+  const cascaded: PendingEvent[] = [...state.protocols.values()]
+    .filter((p) => p.idp_id === c.id)
+    .map((p) => ({ stream: streams.protocol(p.idp_id, p.id), type: 'ProtocolDeleted', data: { idp_id: p.idp_id, id: p.id } }));
+  return [...cascaded, { stream: streams.idp(c.id), type: 'IdentityProviderDeleted', data: { id: c.id } }];
 }
 
 function checkRules(rules: unknown): unknown[] {

@@ -5,6 +5,7 @@ import type { RegistryCommand } from './command';
 import * as fed from './decide-federation';
 import * as idn from './decide-identity';
 import * as roles from './decide-roles';
+import * as tokens from './decide-tokens';
 import { streams } from '../model/events';
 
 /** The stream whose version an `If-Match` on this command guards. */
@@ -38,6 +39,8 @@ export function guardedStream(c: RegistryCommand): string | undefined {
     case 'UpdateProtocol':
     case 'DeleteProtocol':
       return streams.protocol(c.idp_id, c.id);
+    case 'RevokeApiToken':
+      return streams.token(c.id);
     default:
       return undefined;
   }
@@ -87,5 +90,7 @@ export function decide(state: RegistryState, c: RegistryCommand): PendingEvent[]
     case 'CreateProtocol': return fed.createProtocol(state, c);
     case 'UpdateProtocol': return fed.updateProtocol(state, c);
     case 'DeleteProtocol': return fed.deleteProtocol(state, c);
+    case 'CreateApiToken': return tokens.createApiToken(state, c);
+    case 'RevokeApiToken': return tokens.revokeApiToken(state, c);
   }
 }

@@ -10,11 +10,20 @@ export function changedFields<T extends object>(
   const changes: Partial<T> = {};
   const previous: Partial<T> = {};
   for (const key of Object.keys(patch) as (keyof T)[]) {
-    const next = patch[key];
+    let next = patch[key] as T[keyof T] | undefined;
     if (next === undefined) continue;
+    // Extra attributes merge into the ones already there, as Keystone's PATCH does. Merging here,
+    // on the state the command is decided on, means concurrent updates never drop each other's.
+    if (key === 'extra' && isObject(next) && isObject(current[key])) {
+      next = { ...(current[key] as object), ...(next as object) } as T[keyof T];
+    }
     if (JSON.stringify(next) === JSON.stringify(current[key])) continue;
     changes[key] = next;
     previous[key] = current[key];
   }
   return { changes, previous };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

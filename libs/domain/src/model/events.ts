@@ -1,4 +1,5 @@
 import type {
+  ApiToken,
   Domain,
   Group,
   IdentityProvider,
@@ -52,7 +53,9 @@ export type RegistryEvent =
   | { type: 'MappingDeleted'; data: { id: string } }
   | { type: 'ProtocolCreated'; data: { protocol: Protocol } }
   | { type: 'ProtocolUpdated'; data: { idp_id: string; id: string; mapping_id: string; previous_mapping_id: string } }
-  | { type: 'ProtocolDeleted'; data: { idp_id: string; id: string } };
+  | { type: 'ProtocolDeleted'; data: { idp_id: string; id: string } }
+  | { type: 'ApiTokenCreated'; data: { token: ApiToken } }
+  | { type: 'ApiTokenRevoked'; data: { id: string; name: string } };
 
 export type RegistryEventType = RegistryEvent['type'];
 
@@ -92,6 +95,7 @@ export const streams = {
   idp: (id: string) => `idp:${id}`,
   mapping: (id: string) => `mapping:${id}`,
   protocol: (idpId: string, id: string) => `protocol:${idpId}/${id}`,
+  token: (id: string) => `token:${id}`,
   membership: (groupId: string, userId: string) => `membership:${groupId}/${userId}`,
   implication: (prior: string, implied: string) => `implication:${prior}/${implied}`,
   assignment: (a: RoleAssignment) =>

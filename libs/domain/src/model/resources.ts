@@ -87,6 +87,19 @@ export interface Protocol {
   mapping_id: string;
 }
 
+/** What a registry API token may do: read; read history and audit; change anything. */
+export type ApiTokenRole = 'admin' | 'auditor' | 'reader';
+export const API_TOKEN_ROLES: readonly ApiTokenRole[] = ['admin', 'auditor', 'reader'];
+
+/** A registry API token. Only the SHA-256 of its secret is ever recorded. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: ApiTokenRole;
+  /** Hex SHA-256 of the secret. */
+  secret_sha256: string;
+}
+
 /** What keystone.conf's `[tokenless_auth]` holds. */
 export interface TokenlessSettings {
   trusted_issuer: string[];

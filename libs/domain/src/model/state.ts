@@ -2,6 +2,7 @@ import type { RecordedEvent, RegistryEvent } from './events';
 import {
   DEFAULT_TOKENLESS_SETTINGS,
   assignmentKey,
+  type ApiToken,
   type Domain,
   type Group,
   type IdentityProvider,
@@ -50,6 +51,9 @@ export class RegistryState {
   readonly mappings = new Map<string, Mapping>();
   /** Keyed by `${idp_id}/${protocol_id}`. */
   readonly protocols = new Map<string, Protocol>();
+  /** Registry API tokens in force, by id and by the SHA-256 of their secret. */
+  readonly apiTokens = new Map<string, ApiToken>();
+  readonly apiTokenIdBySecretHash = new Map<string, string>();
 
   readonly domainIdByName = new Map<string, string>();
   readonly projectIdByName = new Map<string, string>();
@@ -224,6 +228,16 @@ export class RegistryState {
       case 'ProtocolDeleted':
         this.protocols.delete(`${event.data.idp_id}/${event.data.id}`);
         return;
+      case 'ApiTokenCreated':
+        this.apiTokens.set(event.data.token.id, event.data.token);
+        this.apiTokenIdBySecretHash.set(event.data.token.secret_sha256, event.data.token.id);
+        return;
+      case 'ApiTokenRevoked': {
+        const token = this.apiTokens.get(event.data.id);
+        if (token) this.apiTokenIdBySecretHash.delete(token.secret_sha256);
+        this.apiTokens.delete(event.data.id);
+        return;
+      }
     }
   }
 
