@@ -17,6 +17,7 @@ import { GrantsController, RolesController } from './keystone/roles.controller';
 import { VersionController } from './keystone/version.controller';
 import { ChangesService } from './registry/changes.service';
 import { RecordChangeHandler } from './registry/record-change';
+import { PointInTimeService } from './registry/point-in-time.service';
 import { RegistryIndexService } from './registry/registry-index.service';
 import { AuthorizeController } from './v1/authorize.controller';
 import { HistoryController } from './v1/history.controller';
@@ -49,6 +50,7 @@ export class AppModule {
         { provide: DataSource, useValue: dataSource },
         { provide: EventStore, useFactory: () => new EventStore(dataSource) },
         RegistryIndexService,
+        PointInTimeService,
         RecordChangeHandler,
         ChangesService,
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -7,3 +7,4 @@ export * from './commands/decide';
 export * from './authorize/authorize';
 export * from './authorize/scope';
 export * from './authorize/effective-roles';
+export * from './authorize/decided-by';

@@ -1,9 +1,10 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authorize } from '../../../../libs/domain/src';
+import { authorize, decidedBy, validation, type AuthorizationIndex } from '../../../../libs/domain/src';
 import { RequireAccess } from '../http/auth.guard';
 import { errorBody } from '../http/error.filter';
 import { validateBody } from '../http/validate';
+import { PointInTimeService } from '../registry/point-in-time.service';
 import { RegistryIndexService } from '../registry/registry-index.service';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
 import { AuthorizeDto } from './dto';
@@ -12,6 +13,7 @@ import { AuthorizeDto } from './dto';
 export class AuthorizeController {
   constructor(
     private readonly registry: RegistryIndexService,
+    private readonly pointInTime: PointInTimeService,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
@@ -19,7 +21,9 @@ export class AuthorizeController {
    * Keystone's tokenless decision for a certificate's attributes and a
    * scope, from this process's in-memory index (no SQL). `min_position`
    * waits until the index has applied that position (a write's answer
-   * carries it in X-Registry-Position).
+   * carries it in X-Registry-Position). `as_of` (an ISO 8601 instant) or
+   * `at_position` answer from the state folded from the log up to then, with
+   * the positions of the events the answer rests on in `decided_by`.
    */
   @Post()
   @HttpCode(200)
@@ -34,13 +38,22 @@ export class AuthorizeController {
         position: this.registry.position,
       };
     }
+    const past = await this.pastIndex(dto);
     // The index and its position are read together, with no await in between.
-    const position = this.registry.position;
-    const result = authorize(this.registry.index, { env: dto.env ?? {}, headers: dto.headers ?? {} });
+    const index: AuthorizationIndex = past?.index ?? this.registry.index;
+    const position = index.state.position;
+    const request = { env: dto.env ?? {}, headers: dto.headers ?? {} };
+    const result = authorize(index, request);
     void reply.header('X-Registry-Position', String(position));
+    const pointInTime = past
+      ? {
+          as_of: { position, recorded_at: index.state.lastRecordedAt, requested: dto.as_of ?? dto.at_position },
+          decided_by: decidedBy(index.state, request, result),
+        }
+      : {};
     if (result.outcome === 'granted') {
-      req.logFields = { decision: 'granted', user_type: result.user_type, idp_id: result.idp_id };
-      return { auth_context: result.auth_context, position };
+      req.logFields = { decision: 'granted', user_type: result.user_type, idp_id: result.idp_id, ...(past ? { at_position: position } : {}) };
+      return { auth_context: result.auth_context, position, ...pointInTime };
     }
     req.logFields = { decision: 'refused', reason: result.reason, status: result.status, detail: result.detail };
     if (result.status === 401) {
@@ -50,6 +63,30 @@ export class AuthorizeController {
     return {
       error: { code: result.status, title: result.title, message: result.message, reason: result.reason },
       position,
+      ...pointInTime,
     };
+  }
+
+  /** The past state a point-in-time request asks for, or undefined for the live index. */
+  private async pastIndex(dto: AuthorizeDto) {
+    if (dto.as_of !== undefined && dto.at_position !== undefined) {
+      throw validation('Give either as_of or at_position, not both.', 'point_in_time_ambiguous');
+    }
+    if (dto.at_position !== undefined) {
+      if (dto.at_position > this.registry.position && dto.at_position > (await this.registry.catchUp())) {
+        throw validation(`Position ${dto.at_position} has not been recorded yet.`, 'position_in_future');
+      }
+      return this.pointInTime.at(dto.at_position);
+    }
+    if (dto.as_of !== undefined) {
+      if (!/(?:[zZ]|[+-]\d\d(?::?\d\d)?)$/.test(dto.as_of) && !/^\d{4}-\d\d-\d\d$/.test(dto.as_of)) {
+        throw validation('as_of needs a time zone (Z or an offset).', 'as_of_without_zone');
+      }
+      const instant = new Date(dto.as_of);
+      if (Number.isNaN(instant.getTime())) throw validation(`as_of is not a valid instant: ${dto.as_of}`, 'as_of_invalid');
+      if (instant.getTime() > Date.now()) throw validation('as_of is in the future.', 'as_of_in_future');
+      return this.pointInTime.at(await this.pointInTime.positionAt(instant));
+    }
+    return undefined;
   }
 }

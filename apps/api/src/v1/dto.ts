@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsDefined,
+  IsISO8601,
   IsInt,
   IsObject,
   IsOptional,
@@ -26,6 +27,10 @@ export class AuthorizeDto {
   @IsOptional() @IsObject() env?: Record<string, unknown>;
   @IsOptional() @IsObject() headers?: Record<string, unknown>;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) min_position?: number;
+  /** Answer as the registry stood at this instant (ISO 8601 with a zone) ... */
+  @IsOptional() @IsISO8601({ strict: true }) as_of?: string;
+  /** ... or right after this log position. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) at_position?: number;
 }
 
 export class EvaluateDto {

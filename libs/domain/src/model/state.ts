@@ -39,6 +39,8 @@ export class RegistryState {
   position = 0;
   lastRecordedAt: string | null = null;
   readonly versions = new Map<string, number>();
+  /** The position of the last event of each stream: what an answer's `decided_by` points at. */
+  readonly changedAt = new Map<string, number>();
   settings: TokenlessSettings = { ...DEFAULT_TOKENLESS_SETTINGS, trusted_issuer: [] };
 
   readonly domains = new Map<string, Domain>();
@@ -116,6 +118,7 @@ export class RegistryState {
     if (event.position <= this.position) return false;
     this.apply(event);
     this.versions.set(event.stream, event.version);
+    this.changedAt.set(event.stream, event.position);
     this.position = event.position;
     this.lastRecordedAt = event.recorded_at;
     return true;
