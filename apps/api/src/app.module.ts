@@ -19,6 +19,7 @@ import { ChangesService } from './registry/changes.service';
 import { RecordChangeHandler } from './registry/record-change';
 import { PointInTimeService } from './registry/point-in-time.service';
 import { RegistryIndexService } from './registry/registry-index.service';
+import { AuditController } from './v1/audit.controller';
 import { AuthorizeController } from './v1/authorize.controller';
 import { HistoryController } from './v1/history.controller';
 import { MappingsController } from './v1/mappings.controller';
@@ -42,6 +43,7 @@ export class AppModule {
         AuthorizeController,
         MappingsController,
         HistoryController,
+        AuditController,
         // Last: its parametric routes must not shadow the static ones above.
         GrantsController,
       ],

@@ -8,3 +8,5 @@ export * from './authorize/authorize';
 export * from './authorize/scope';
 export * from './authorize/effective-roles';
 export * from './authorize/decided-by';
+export { trackedIdentityId } from './commands/decide-audit';
+export * from './authorize/grants';

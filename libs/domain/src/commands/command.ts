@@ -1,3 +1,4 @@
+import type { TrackedIdentity } from '../model/resources';
 import type { Extra, MappingOptions, RoleAssignment, TokenlessSettings } from '../model/resources';
 
 /**
@@ -87,6 +88,8 @@ export type RegistryCommand = Guarded &
     | { kind: 'CreateProtocol'; idp_id: string; id: string; mapping_id: string }
     | { kind: 'UpdateProtocol'; idp_id: string; id: string; mapping_id: string }
     | { kind: 'DeleteProtocol'; idp_id: string; id: string }
+    | { kind: 'TrackIdentity'; identity: Omit<TrackedIdentity, 'id'> }
+    | { kind: 'UntrackIdentity'; id: string }
   );
 
 export type CommandKind = RegistryCommand['kind'];

@@ -5,6 +5,7 @@ import type { RegistryCommand } from './command';
 import * as fed from './decide-federation';
 import * as idn from './decide-identity';
 import * as roles from './decide-roles';
+import * as audit from './decide-audit';
 import { streams } from '../model/events';
 
 /** The stream whose version an `If-Match` on this command guards. */
@@ -87,5 +88,7 @@ export function decide(state: RegistryState, c: RegistryCommand): PendingEvent[]
     case 'CreateProtocol': return fed.createProtocol(state, c);
     case 'UpdateProtocol': return fed.updateProtocol(state, c);
     case 'DeleteProtocol': return fed.deleteProtocol(state, c);
+    case 'TrackIdentity': return audit.trackIdentity(state, c);
+    case 'UntrackIdentity': return audit.untrackIdentity(state, c);
   }
 }

@@ -8,6 +8,7 @@ import type {
   Role,
   RoleAssignment,
   TokenlessSettings,
+  TrackedIdentity,
   User,
 } from './resources';
 
@@ -52,7 +53,9 @@ export type RegistryEvent =
   | { type: 'MappingDeleted'; data: { id: string } }
   | { type: 'ProtocolCreated'; data: { protocol: Protocol } }
   | { type: 'ProtocolUpdated'; data: { idp_id: string; id: string; mapping_id: string; previous_mapping_id: string } }
-  | { type: 'ProtocolDeleted'; data: { idp_id: string; id: string } };
+  | { type: 'ProtocolDeleted'; data: { idp_id: string; id: string } }
+  | { type: 'IdentityTracked'; data: { identity: TrackedIdentity } }
+  | { type: 'IdentityUntracked'; data: { id: string } };
 
 export type RegistryEventType = RegistryEvent['type'];
 
@@ -94,6 +97,7 @@ export const streams = {
   protocol: (idpId: string, id: string) => `protocol:${idpId}/${id}`,
   membership: (groupId: string, userId: string) => `membership:${groupId}/${userId}`,
   implication: (prior: string, implied: string) => `implication:${prior}/${implied}`,
+  trackedIdentity: (id: string) => `tracked_identity:${id}`,
   assignment: (a: RoleAssignment) =>
     `assignment:${a.actor_type}:${a.actor_id}:${a.target_type}:${a.target_id}:${a.role_id}${a.inherited ? ':inherited' : ''}`,
 };

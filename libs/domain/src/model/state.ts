@@ -11,6 +11,7 @@ import {
   type Role,
   type RoleAssignment,
   type TokenlessSettings,
+  type TrackedIdentity,
   type User,
 } from './resources';
 
@@ -52,6 +53,8 @@ export class RegistryState {
   readonly mappings = new Map<string, Mapping>();
   /** Keyed by `${idp_id}/${protocol_id}`. */
   readonly protocols = new Map<string, Protocol>();
+  /** Identities the audit follows, by id (see trackedIdentityId). */
+  readonly trackedIdentities = new Map<string, TrackedIdentity>();
 
   readonly domainIdByName = new Map<string, string>();
   readonly projectIdByName = new Map<string, string>();
@@ -226,6 +229,12 @@ export class RegistryState {
         return;
       case 'ProtocolDeleted':
         this.protocols.delete(`${event.data.idp_id}/${event.data.id}`);
+        return;
+      case 'IdentityTracked':
+        this.trackedIdentities.set(event.data.identity.id, event.data.identity);
+        return;
+      case 'IdentityUntracked':
+        this.trackedIdentities.delete(event.data.id);
         return;
     }
   }

@@ -1,0 +1,205 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
+import { trackedIdentityId, validation, type TrackedIdentity } from '../../../../libs/domain/src';
+import { CertificateInputError, apacheEnv } from '../../../../libs/x509/src';
+import { TIMELINE_PROJECTION } from '../../../worker/src/grant-timeline';
+import { RequireAccess } from '../http/auth.guard';
+import { validateBody } from '../http/validate';
+import { ChangesService } from '../registry/changes.service';
+import { TrackIdentityDto } from './dto';
+
+interface IntervalRow {
+  identity_id: string;
+  issuer_dn: string;
+  subject_dn: string;
+  target_type: 'project' | 'domain';
+  target_id: string;
+  roles: string[];
+  from_position: string;
+  from_at: Date;
+  from_event_type: string;
+  from_actor: string;
+  from_reason: string | null;
+  to_position: string | null;
+  to_at: Date | null;
+  to_event_type: string | null;
+  to_actor: string | null;
+  to_reason: string | null;
+}
+
+function instantParam(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{4}-\d\d-\d\d(?:$|T.*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$)/.test(value) || Number.isNaN(new Date(value).getTime())) {
+    throw validation(`${name} must be an ISO 8601 instant with a time zone, got ${value}.`, 'invalid_time');
+  }
+  return new Date(value).toISOString();
+}
+
+function interval(row: IntervalRow) {
+  return {
+    identity: { id: row.identity_id, issuer: row.issuer_dn, subject: row.subject_dn },
+    [row.target_type === 'project' ? 'project_id' : 'domain_id']: row.target_id,
+    roles: row.roles,
+    from: row.from_at.toISOString(),
+    to: row.to_at ? row.to_at.toISOString() : null,
+    opened_by: {
+      position: Number(row.from_position),
+      recorded_at: row.from_at.toISOString(),
+      type: row.from_event_type,
+      actor: row.from_actor,
+      reason: row.from_reason,
+    },
+    closed_by:
+      row.to_position === null
+        ? null
+        : {
+            position: Number(row.to_position),
+            recorded_at: row.to_at!.toISOString(),
+            type: row.to_event_type,
+            actor: row.to_actor,
+            reason: row.to_reason,
+          },
+  };
+}
+
+const ENV_NAME = /^(?:HTTPS|SSL_CLIENT_[A-Z0-9_]+)$/;
+
+/**
+ * The audit: identities the grant timeline follows, the intervals during
+ * which they held roles, and who held a role where. Read from the worker's
+ * projection; every answer says how far the projection has got.
+ */
+@Controller('v1/audit')
+export class AuditController {
+  constructor(
+    private readonly changes: ChangesService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  private present(identity: TrackedIdentity) {
+    return { id: identity.id, issuer: identity.issuer, subject: identity.subject, label: identity.label, env: identity.env };
+  }
+
+  @Post('identities')
+  @HttpCode(201)
+  @RequireAccess('auditor')
+  async track(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const dto = validateBody(TrackIdentityDto, body);
+    if ((dto.certificate === undefined) === (dto.env === undefined)) {
+      throw validation('Give either a PEM certificate or an SSL_CLIENT_* environment.', 'identity_input_invalid');
+    }
+    let env: Record<string, string>;
+    if (dto.certificate !== undefined) {
+      try {
+        env = apacheEnv(dto.certificate, { exportCertData: false });
+      } catch (err) {
+        if (err instanceof CertificateInputError) throw validation(err.message, `certificate_${err.reason}`);
+        throw err;
+      }
+    } else {
+      env = {};
+      for (const [name, value] of Object.entries(dto.env!)) {
+        if (!ENV_NAME.test(name) || typeof value !== 'string') {
+          throw validation(`env may hold only SSL_CLIENT_* strings; ${name} is not one.`, 'identity_env_invalid');
+        }
+        env[name] = value;
+      }
+    }
+    const issuer = env.SSL_CLIENT_I_DN;
+    const subject = env.SSL_CLIENT_S_DN;
+    if (!issuer || !subject) {
+      throw validation('The identity needs SSL_CLIENT_I_DN and SSL_CLIENT_S_DN.', 'identity_incomplete');
+    }
+    await this.changes.record(req, reply, {
+      kind: 'TrackIdentity',
+      identity: { issuer, subject, env, label: dto.label ?? null },
+    });
+    return { identity: this.present(this.changes.state.trackedIdentities.get(trackedIdentityId(issuer, subject))!) };
+  }
+
+  @Get('identities')
+  @RequireAccess('auditor')
+  list() {
+    const identities = [...this.changes.state.trackedIdentities.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return { identities: identities.map((i) => this.present(i)) };
+  }
+
+  @Delete('identities/:id')
+  @HttpCode(204)
+  @RequireAccess('auditor')
+  async untrack(@Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.changes.record(req, reply, { kind: 'UntrackIdentity', id });
+  }
+
+  /** An identity's intervals (by `identity` id, or `issuer` and `subject` DN) overlapping [from, to]. */
+  @Get('grants')
+  @RequireAccess('auditor')
+  async grants(
+    @Query('identity') identity?: string,
+    @Query('issuer') issuer?: string,
+    @Query('subject') subject?: string,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+  ) {
+    let id = identity;
+    if (id === undefined) {
+      if (!issuer || !subject) throw validation('Give identity, or issuer and subject.', 'identity_required');
+      id = trackedIdentityId(issuer, subject);
+    }
+    const rows = await this.intervals(['i.identity_id = $1'], [id], from, to);
+    return { identity_id: id, intervals: rows.map(interval), projected_through: await this.checkpoint() };
+  }
+
+  /** Who held `role` (or any role) on a project or domain during [from, to]. */
+  @Get('holders')
+  @RequireAccess('auditor')
+  async holders(
+    @Query('project') project?: string,
+    @Query('domain') domain?: string,
+    @Query('role') role?: string,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+  ) {
+    if ((project === undefined) === (domain === undefined)) {
+      throw validation('Give either project or domain.', 'target_required');
+    }
+    const where = ['i.target_type = $1', 'i.target_id = $2'];
+    const params: unknown[] = [project !== undefined ? 'project' : 'domain', project ?? domain];
+    if (role) {
+      params.push(role);
+      where.push(`$${params.length} = ANY(i.roles)`);
+    }
+    const rows = await this.intervals(where, params, from, to);
+    return { holders: rows.map(interval), projected_through: await this.checkpoint() };
+  }
+
+  private async intervals(where: string[], params: unknown[], fromParam?: string, toParam?: string): Promise<IntervalRow[]> {
+    const from = instantParam('from', fromParam);
+    const to = instantParam('to', toParam);
+    if (from && to && from > to) throw validation('from is after to.', 'invalid_time_range');
+    const clauses = [...where];
+    const all = [...params];
+    if (from) {
+      all.push(from);
+      clauses.push(`(i.to_at IS NULL OR i.to_at > $${all.length})`);
+    }
+    if (to) {
+      all.push(to);
+      clauses.push(`i.from_at <= $${all.length}`);
+    }
+    return (await this.dataSource.query(
+      `SELECT i.*, a.issuer_dn, a.subject_dn FROM grant_intervals i JOIN audit_identities a ON a.id = i.identity_id
+       WHERE ${clauses.join(' AND ')}
+       ORDER BY i.identity_id, i.from_position, i.target_type, i.target_id`,
+      all,
+    )) as IntervalRow[];
+  }
+
+  private async checkpoint(): Promise<number> {
+    const rows = (await this.dataSource.query('SELECT position FROM checkpoints WHERE name = $1', [
+      TIMELINE_PROJECTION,
+    ])) as { position: string }[];
+    return rows.length > 0 ? Number(rows[0].position) : 0;
+  }
+}

@@ -1,0 +1,215 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import {
+  AuthorizationIndex,
+  RegistryState,
+  grantsOf,
+  type RecordedEvent,
+  type TrackedIdentity,
+} from '../../../libs/domain/src';
+import { readAfter } from '../../../libs/store/src';
+
+export const TIMELINE_PROJECTION = 'grant_timeline';
+
+interface OpenInterval {
+  roles: string[];
+  from_position: number;
+}
+
+const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every((r, i) => r === b[i]);
+
+/**
+ * Folds the log into the grant timeline: after every event, each tracked
+ * identity is evaluated with the pure authorize on every project and domain,
+ * and an interval is opened or closed wherever the roles it holds changed.
+ * An identity tracked later is first evaluated over the whole log before it,
+ * so the timeline does not depend on when it was registered. Each batch and
+ * the checkpoint commit together; the in-memory state is dropped whenever a
+ * batch fails or the checkpoint moved under it, and folded again.
+ */
+export class GrantTimelineProjector {
+  private index?: AuthorizationIndex;
+  private held = new Map<string, Map<string, OpenInterval>>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly batchSize = 500,
+  ) {}
+
+  /** Projects one batch; returns how many events it applied. */
+  async step(): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const checkpoint = await this.lockCheckpoint(runner);
+      if (!this.index || this.index.state.position !== checkpoint) await this.load(runner, checkpoint);
+      const events = await readAfter(runner, checkpoint, this.batchSize);
+      for (const event of events) await this.apply(runner, event);
+      if (events.length > 0) {
+        await runner.query('UPDATE checkpoints SET position = $2, updated_at = now() WHERE name = $1', [
+          TIMELINE_PROJECTION,
+          events.at(-1)!.position,
+        ]);
+      }
+      await runner.commitTransaction();
+      return events.length;
+    } catch (err) {
+      this.index = undefined;
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async catchUp(): Promise<number> {
+    while ((await this.step()) > 0) {
+      // keep going
+    }
+    return this.checkpoint();
+  }
+
+  async checkpoint(): Promise<number> {
+    const rows = (await this.dataSource.query('SELECT position FROM checkpoints WHERE name = $1', [
+      TIMELINE_PROJECTION,
+    ])) as { position: string }[];
+    return rows.length > 0 ? Number(rows[0].position) : 0;
+  }
+
+  /** Forgets the timeline; the next step rebuilds it from position 0. */
+  async reset(): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await m.query('DELETE FROM grant_intervals');
+      await m.query('DELETE FROM audit_identities');
+      await m.query('DELETE FROM checkpoints WHERE name = $1', [TIMELINE_PROJECTION]);
+    });
+    this.index = undefined;
+  }
+
+  private async lockCheckpoint(runner: QueryRunner): Promise<number> {
+    await runner.query('INSERT INTO checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING', [
+      TIMELINE_PROJECTION,
+    ]);
+    const rows = (await runner.query('SELECT position FROM checkpoints WHERE name = $1 FOR UPDATE', [
+      TIMELINE_PROJECTION,
+    ])) as { position: string }[];
+    return Number(rows[0].position);
+  }
+
+  /** The state at the checkpoint, folded from the log, and the intervals still open there. */
+  private async load(runner: QueryRunner, checkpoint: number): Promise<void> {
+    const index = new AuthorizationIndex(RegistryState.withDefaultDomain());
+    await foldLog(runner, checkpoint, (event) => void index.state.applyRecorded(event));
+    const rows = (await runner.query(
+      'SELECT identity_id, target_type, target_id, roles, from_position FROM grant_intervals WHERE to_position IS NULL',
+    )) as { identity_id: string; target_type: string; target_id: string; roles: string[]; from_position: string }[];
+    this.held = new Map();
+    for (const row of rows) {
+      let mine = this.held.get(row.identity_id);
+      if (!mine) this.held.set(row.identity_id, (mine = new Map()));
+      mine.set(`${row.target_type}:${row.target_id}`, { roles: row.roles, from_position: Number(row.from_position) });
+    }
+    this.index = index;
+  }
+
+  private async apply(runner: QueryRunner, event: RecordedEvent): Promise<void> {
+    const index = this.index!;
+    index.state.applyRecorded(event);
+    if (event.type === 'IdentityTracked') {
+      const identity = event.data.identity;
+      await runner.query(
+        `INSERT INTO audit_identities (id, issuer_dn, subject_dn, source, label, env, since_position)
+         VALUES ($1, $2, $3, 'registered', $4, $5, $6)`,
+        [identity.id, identity.issuer, identity.subject, identity.label, JSON.stringify(identity.env), event.position],
+      );
+      await this.backfill(runner, identity, event.position);
+      return;
+    }
+    if (event.type === 'IdentityUntracked') {
+      await runner.query('DELETE FROM grant_intervals WHERE identity_id = $1', [event.data.id]);
+      await runner.query('DELETE FROM audit_identities WHERE id = $1', [event.data.id]);
+      this.held.delete(event.data.id);
+      return;
+    }
+    for (const identity of index.state.trackedIdentities.values()) {
+      await this.record(runner, identity.id, grantsOf(index, identity.env), event);
+    }
+  }
+
+  /** Evaluates a newly tracked identity after every event up to and including `upTo`. */
+  private async backfill(runner: QueryRunner, identity: TrackedIdentity, upTo: number): Promise<void> {
+    this.held.set(identity.id, new Map());
+    const index = new AuthorizationIndex(RegistryState.withDefaultDomain());
+    const changes: { grants: Map<string, string[]>; event: RecordedEvent }[] = [];
+    let last = new Map<string, string[]>();
+    await foldLog(runner, upTo, (event) => {
+      index.state.applyRecorded(event);
+      const grants = grantsOf(index, identity.env);
+      if (!sameGrants(grants, last)) changes.push({ grants, event });
+      last = grants;
+    });
+    for (const { grants, event } of changes) await this.record(runner, identity.id, grants, event);
+  }
+
+  /** Closes and opens intervals so that the open ones equal `grants`, attributed to `event`. */
+  private async record(
+    runner: QueryRunner,
+    identityId: string,
+    grants: Map<string, string[]>,
+    event: RecordedEvent,
+  ): Promise<void> {
+    let held = this.held.get(identityId);
+    if (!held) this.held.set(identityId, (held = new Map()));
+    const meta = event.metadata;
+    for (const [target, open] of [...held]) {
+      const roles = grants.get(target);
+      if (roles && sameRoles(roles, open.roles)) continue;
+      const [type, id] = splitTarget(target);
+      await runner.query(
+        `UPDATE grant_intervals SET to_position = $5, to_at = $6, to_event_type = $7, to_actor = $8, to_reason = $9
+         WHERE identity_id = $1 AND target_type = $2 AND target_id = $3 AND from_position = $4`,
+        [identityId, type, id, open.from_position, event.position, event.recorded_at, event.type, meta.actor, meta.reason ?? null],
+      );
+      held.delete(target);
+    }
+    for (const [target, roles] of grants) {
+      if (held.has(target)) continue;
+      const [type, id] = splitTarget(target);
+      await runner.query(
+        `INSERT INTO grant_intervals (identity_id, target_type, target_id, roles, from_position, from_at,
+           from_event_type, from_actor, from_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [identityId, type, id, roles, event.position, event.recorded_at, event.type, meta.actor, meta.reason ?? null],
+      );
+      held.set(target, { roles, from_position: event.position });
+    }
+  }
+}
+
+function splitTarget(target: string): [string, string] {
+  const colon = target.indexOf(':');
+  return [target.slice(0, colon), target.slice(colon + 1)];
+}
+
+function sameGrants(a: Map<string, string[]>, b: Map<string, string[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (!w || !sameRoles(v, w)) return false;
+  }
+  return true;
+}
+
+/** Calls `each` for every event up to and including `upTo`, in order. */
+async function foldLog(runner: QueryRunner, upTo: number, each: (event: RecordedEvent) => void): Promise<void> {
+  let from = 0;
+  while (from < upTo) {
+    const batch = await readAfter(runner, from, 5000);
+    for (const event of batch) {
+      if (event.position > upTo) return;
+      each(event);
+    }
+    if (batch.length < 5000) return;
+    from = batch.at(-1)!.position;
+  }
+}
