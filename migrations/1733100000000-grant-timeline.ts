@@ -20,6 +20,16 @@ export class GrantTimeline1733100000000 implements MigrationInterface {
         env            jsonb NOT NULL,
         since_position bigint NOT NULL
       )`);
+    // Every identity a mapping in use ever named; the timeline keeps following them.
+    await q.query(`
+      CREATE TABLE audit_named_identities (
+        id             text PRIMARY KEY,
+        issuer_dn      text NOT NULL,
+        subject_dn     text NOT NULL,
+        label          text,
+        env            jsonb NOT NULL,
+        since_position bigint NOT NULL
+      )`);
     await q.query(`CREATE INDEX audit_identities_dn_idx ON audit_identities (issuer_dn, subject_dn)`);
     await q.query(`
       CREATE TABLE grant_intervals (
@@ -46,6 +56,7 @@ export class GrantTimeline1733100000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE grant_intervals`);
     await q.query(`DROP TABLE audit_identities`);
+    await q.query(`DROP TABLE audit_named_identities`);
     await q.query(`DELETE FROM checkpoints WHERE name = 'grant_timeline'`);
   }
 }

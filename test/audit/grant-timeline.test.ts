@@ -29,6 +29,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 async function snapshot(ds: DataSource) {
   return {
     identities: await ds.query('SELECT * FROM audit_identities ORDER BY id'),
+    named: await ds.query('SELECT * FROM audit_named_identities ORDER BY id'),
     intervals: await ds.query('SELECT * FROM grant_intervals ORDER BY identity_id, target_type, target_id, from_position'),
   };
 }
@@ -92,7 +93,7 @@ describe('grant timeline', () => {
     await must('PUT', '/v1/tokenless', { trusted_issuer: [issuer], protocol: 'x509', issuer_attribute: 'SSL_CLIENT_I_DN' });
     await must('PUT', `/v3/OS-FEDERATION/identity_providers/${idp}`, { identity_provider: { domain_id: 'default' } });
     await must('PUT', '/v3/OS-FEDERATION/mappings/m', { mapping: { rules: localMapping(['ada']) } });
-    await must('PUT', `/v3/OS-FEDERATION/identity_providers/${idp}/protocols/x509`, { protocol: { mapping_id: 'm' } });
+    const setup = await must('PUT', `/v3/OS-FEDERATION/identity_providers/${idp}/protocols/x509`, { protocol: { mapping_id: 'm' } });
     await must('POST', '/v3/projects', { project: { id: 'p-app', name: 'app', domain_id: 'default' } });
     await must('POST', '/v3/roles', { role: { id: 'r-reader', name: 'reader' } });
     await must('POST', '/v3/roles', { role: { id: 'r-admin', name: 'admin' } });
@@ -137,8 +138,24 @@ describe('grant timeline', () => {
       [['p-app', ['reader'], pos(bobIn), pos(bobOut)]],
     );
 
+    // The mapping names CN=ada (and, while widened, CN=bob): those identities are followed too.
+    const listed = await reg.call('GET', '/v1/audit/identities');
+    assert.deepEqual(
+      listed.body.named_by_mappings.map((n: any) => [n.subject, n.issuer, n.since_position]).sort(),
+      [['CN=ada', issuer, pos(setup)], ['CN=bob', issuer, pos(bobIn)]],
+    );
+    const namedAda = listed.body.named_by_mappings.find((n: any) => n.subject === 'CN=ada');
+    const namedTimeline = await reg.call('GET', `/v1/audit/grants?identity=${namedAda.id}`);
+    assert.deepEqual(
+      namedTimeline.body.intervals.map((i: any) => [i.roles.join('+'), i.opened_by.position, i.closed_by?.position ?? null]),
+      brief.map((b: any[]) => [b[1], b[2], b[4]]),
+    );
+
     const holders = await reg.call('GET', `/v1/audit/holders?project=p-app&role=admin&from=${encodeURIComponent(first.from)}`);
-    assert.deepEqual(holders.body.holders.map((h: any) => [h.identity.subject, h.opened_by.position]), [
+    const byPosition = (a: [string, number], b: [string, number]) => a[0].localeCompare(b[0]) || a[1] - b[1];
+    assert.deepEqual(holders.body.holders.map((h: any) => [h.identity.subject, h.opened_by.position]).sort(byPosition), [
+      ['CN=ada', pos(widened)],
+      ['CN=ada', pos(enabled)],
       ['CN=ada,O=Example', pos(widened)],
       ['CN=ada,O=Example', pos(enabled)],
     ]);

@@ -3,6 +3,7 @@ import {
   AuthorizationIndex,
   RegistryState,
   grantsOf,
+  namedIdentities,
   type RecordedEvent,
   type TrackedIdentity,
 } from '../../../libs/domain/src';
@@ -15,6 +16,12 @@ interface OpenInterval {
   from_position: number;
 }
 
+/** Events after which the identities the mappings name may differ. */
+const NAMING_EVENTS = new Set([
+  'TokenlessSettingsReplaced', 'TrustedIssuerAdded', 'TrustedIssuerRemoved', 'MappingCreated', 'MappingReplaced',
+  'MappingDeleted', 'ProtocolCreated', 'ProtocolUpdated', 'ProtocolDeleted',
+]);
+
 const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every((r, i) => r === b[i]);
 
 /**
@@ -22,13 +29,17 @@ const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every
  * identity is evaluated with the pure authorize on every project and domain,
  * and an interval is opened or closed wherever the roles it holds changed.
  * An identity tracked later is first evaluated over the whole log before it,
- * so the timeline does not depend on when it was registered. Each batch and
+ * so the timeline does not depend on when it was registered. Identities a
+ * mapping in use names (see namedIdentities) join the same way the first
+ * time they are named and stay followed after. Each batch and
  * the checkpoint commit together; the in-memory state is dropped whenever a
  * batch fails or the checkpoint moved under it, and folded again.
  */
 export class GrantTimelineProjector {
   private index?: AuthorizationIndex;
   private held = new Map<string, Map<string, OpenInterval>>();
+  /** Identities ever named by a mapping in use, by id. */
+  private named = new Map<string, TrackedIdentity>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -81,6 +92,7 @@ export class GrantTimelineProjector {
     await this.dataSource.transaction(async (m) => {
       await m.query('DELETE FROM grant_intervals');
       await m.query('DELETE FROM audit_identities');
+      await m.query('DELETE FROM audit_named_identities');
       await m.query('DELETE FROM checkpoints WHERE name = $1', [TIMELINE_PROJECTION]);
     });
     this.index = undefined;
@@ -104,6 +116,13 @@ export class GrantTimelineProjector {
       'SELECT identity_id, target_type, target_id, roles, from_position FROM grant_intervals WHERE to_position IS NULL',
     )) as { identity_id: string; target_type: string; target_id: string; roles: string[]; from_position: string }[];
     this.held = new Map();
+    this.named = new Map();
+    const named = (await runner.query(
+      'SELECT id, issuer_dn, subject_dn, label, env FROM audit_named_identities',
+    )) as { id: string; issuer_dn: string; subject_dn: string; label: string | null; env: Record<string, string> }[];
+    for (const n of named) {
+      this.named.set(n.id, { id: n.id, issuer: n.issuer_dn, subject: n.subject_dn, label: n.label, env: n.env });
+    }
     for (const row of rows) {
       let mine = this.held.get(row.identity_id);
       if (!mine) this.held.set(row.identity_id, (mine = new Map()));
@@ -114,41 +133,86 @@ export class GrantTimelineProjector {
 
   private async apply(runner: QueryRunner, event: RecordedEvent): Promise<void> {
     const index = this.index!;
-    index.state.applyRecorded(event);
+    const state = index.state;
+    state.applyRecorded(event);
     if (event.type === 'IdentityTracked') {
-      const identity = event.data.identity;
-      await runner.query(
-        `INSERT INTO audit_identities (id, issuer_dn, subject_dn, source, label, env, since_position)
-         VALUES ($1, $2, $3, 'registered', $4, $5, $6)`,
-        [identity.id, identity.issuer, identity.subject, identity.label, JSON.stringify(identity.env), event.position],
-      );
-      await this.backfill(runner, identity, event.position);
+      // Registered identities take precedence over (and replace) one a mapping named.
+      await this.follow(runner, [event.data.identity], 'registered', event.position);
       return;
     }
     if (event.type === 'IdentityUntracked') {
-      await runner.query('DELETE FROM grant_intervals WHERE identity_id = $1', [event.data.id]);
-      await runner.query('DELETE FROM audit_identities WHERE id = $1', [event.data.id]);
-      this.held.delete(event.data.id);
+      await this.forget(runner, event.data.id);
+      const named = this.named.get(event.data.id);
+      if (named) await this.follow(runner, [named], 'mapping', event.position);
       return;
     }
-    for (const identity of index.state.trackedIdentities.values()) {
+    if (NAMING_EVENTS.has(event.type)) {
+      const fresh = namedIdentities(state).filter((i) => !this.named.has(i.id));
+      for (const identity of fresh) {
+        this.named.set(identity.id, identity);
+        await runner.query(
+          `INSERT INTO audit_named_identities (id, issuer_dn, subject_dn, label, env, since_position)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [identity.id, identity.issuer, identity.subject, identity.label, JSON.stringify(identity.env), event.position],
+        );
+      }
+      const unregistered = fresh.filter((i) => !state.trackedIdentities.has(i.id));
+      if (unregistered.length > 0) await this.follow(runner, unregistered, 'mapping', event.position);
+    }
+    for (const identity of this.followed()) {
       await this.record(runner, identity.id, grantsOf(index, identity.env), event);
     }
   }
 
-  /** Evaluates a newly tracked identity after every event up to and including `upTo`. */
-  private async backfill(runner: QueryRunner, identity: TrackedIdentity, upTo: number): Promise<void> {
-    this.held.set(identity.id, new Map());
+  /** Every identity the timeline follows: registered ones, then those only a mapping named. */
+  private *followed(): Iterable<TrackedIdentity> {
+    const state = this.index!.state;
+    yield* state.trackedIdentities.values();
+    for (const identity of this.named.values()) if (!state.trackedIdentities.has(identity.id)) yield identity;
+  }
+
+  private async forget(runner: QueryRunner, id: string): Promise<void> {
+    await runner.query('DELETE FROM grant_intervals WHERE identity_id = $1', [id]);
+    await runner.query('DELETE FROM audit_identities WHERE id = $1', [id]);
+    this.held.delete(id);
+  }
+
+  /** Starts following identities: their rows, and their intervals over the log up to `upTo`. */
+  private async follow(
+    runner: QueryRunner,
+    identities: TrackedIdentity[],
+    source: 'registered' | 'mapping',
+    upTo: number,
+  ): Promise<void> {
+    for (const identity of identities) {
+      await this.forget(runner, identity.id);
+      await runner.query(
+        `INSERT INTO audit_identities (id, issuer_dn, subject_dn, source, label, env, since_position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [identity.id, identity.issuer, identity.subject, source, identity.label, JSON.stringify(identity.env), upTo],
+      );
+    }
+    await this.backfill(runner, identities, upTo);
+  }
+
+  /** Evaluates newly followed identities after every event up to and including `upTo`, in one replay. */
+  private async backfill(runner: QueryRunner, identities: TrackedIdentity[], upTo: number): Promise<void> {
     const index = new AuthorizationIndex(RegistryState.withDefaultDomain());
-    const changes: { grants: Map<string, string[]>; event: RecordedEvent }[] = [];
-    let last = new Map<string, string[]>();
+    const changes: { id: string; grants: Map<string, string[]>; event: RecordedEvent }[] = [];
+    const last = new Map<string, Map<string, string[]>>();
+    for (const identity of identities) {
+      this.held.set(identity.id, new Map());
+      last.set(identity.id, new Map());
+    }
     await foldLog(runner, upTo, (event) => {
       index.state.applyRecorded(event);
-      const grants = grantsOf(index, identity.env);
-      if (!sameGrants(grants, last)) changes.push({ grants, event });
-      last = grants;
+      for (const identity of identities) {
+        const grants = grantsOf(index, identity.env);
+        if (!sameGrants(grants, last.get(identity.id)!)) changes.push({ id: identity.id, grants, event });
+        last.set(identity.id, grants);
+      }
     });
-    for (const { grants, event } of changes) await this.record(runner, identity.id, grants, event);
+    for (const { id, grants, event } of changes) await this.record(runner, id, grants, event);
   }
 
   /** Closes and opens intervals so that the open ones equal `grants`, attributed to `event`. */

@@ -10,3 +10,4 @@ export * from './authorize/effective-roles';
 export * from './authorize/decided-by';
 export { trackedIdentityId } from './commands/decide-audit';
 export * from './authorize/grants';
+export * from './authorize/named-identities';

@@ -120,9 +120,24 @@ export class AuditController {
 
   @Get('identities')
   @RequireAccess('auditor')
-  list() {
+  async list() {
     const identities = [...this.changes.state.trackedIdentities.values()].sort((a, b) => a.id.localeCompare(b.id));
-    return { identities: identities.map((i) => this.present(i)) };
+    const named = (await this.dataSource.query(
+      'SELECT id, issuer_dn, subject_dn, label, env, since_position FROM audit_named_identities ORDER BY id',
+    )) as { id: string; issuer_dn: string; subject_dn: string; label: string | null; env: Record<string, string>; since_position: string }[];
+    return {
+      identities: identities.map((i) => this.present(i)),
+      // Followed because a mapping in use named them (whitelist / any_one_of values), as far as the worker has got.
+      named_by_mappings: named.map((n) => ({
+        id: n.id,
+        issuer: n.issuer_dn,
+        subject: n.subject_dn,
+        label: n.label,
+        env: n.env,
+        since_position: Number(n.since_position),
+      })),
+      projected_through: await this.checkpoint(),
+    };
   }
 
   @Delete('identities/:id')
