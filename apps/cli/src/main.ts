@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { registerAuditCommands } from './commands/audit';
 import { registerServeCommands } from './commands/serve';
 import { registerX509Commands } from './commands/x509';
 
@@ -10,6 +11,7 @@ const program = new Command('tokenless')
 
 registerServeCommands(program);
 registerX509Commands(program);
+registerAuditCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tokenless: ${err instanceof Error ? err.message : String(err)}`);

@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { trackedIdentityId, validation, type TrackedIdentity } from '../../../../libs/domain/src';
 import { CertificateInputError, apacheEnv } from '../../../../libs/x509/src';
+import { Readable } from 'node:stream';
+import { AuditExport } from '../../../worker/src/audit-export';
 import { TIMELINE_PROJECTION } from '../../../worker/src/grant-timeline';
 import { RequireAccess } from '../http/auth.guard';
 import { validateBody } from '../http/validate';
@@ -187,6 +189,44 @@ export class AuditController {
     }
     const rows = await this.intervals(where, params, from, to);
     return { holders: rows.map(interval), projected_through: await this.checkpoint() };
+  }
+
+  /**
+   * The change history and grant timeline in [from, to) as CSV or JSON
+   * Lines, streamed from one database snapshot with constant memory. The
+   * headers carry what the CLI's manifest holds (bar the file's SHA-256,
+   * which `tokenless audit export` computes as it writes).
+   */
+  @Get('export')
+  @RequireAccess('auditor')
+  async export(
+    @Res() reply: FastifyReply,
+    @Query('format') format = 'csv',
+    @Query('from') fromParam?: string,
+    @Query('to') toParam?: string,
+  ) {
+    if (format !== 'csv' && format !== 'jsonl') throw validation('format must be csv or jsonl.', 'invalid_format');
+    const from = instantParam('from', fromParam) ?? null;
+    const to = instantParam('to', toParam) ?? null;
+    if (from && to && from > to) throw validation('from is after to.', 'invalid_time_range');
+    const exp = await AuditExport.open(this.dataSource, { format, from, to });
+    const body = Readable.from(
+      (async function* () {
+        try {
+          for await (const { text } of exp.chunks()) yield Buffer.from(text, 'utf8');
+        } finally {
+          await exp.close();
+        }
+      })(),
+    );
+    const plan = exp.plan;
+    return reply
+      .header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="audit-${plan.position_range.to}.${format}"`)
+      .header('X-Export-Position-To', String(plan.position_range.to))
+      .header('X-Export-Chain-Head', plan.hash_chain_head.hash)
+      .header('X-Export-Timeline-Through', String(plan.timeline_through))
+      .send(body);
   }
 
   private async intervals(where: string[], params: unknown[], fromParam?: string, toParam?: string): Promise<IntervalRow[]> {
