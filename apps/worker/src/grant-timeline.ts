@@ -2,8 +2,9 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import {
   AuthorizationIndex,
   RegistryState,
-  grantsOf,
+  evaluateIdentity,
   namedIdentities,
+  type IdentityEvaluation,
   type RecordedEvent,
   type TrackedIdentity,
 } from '../../../libs/domain/src';
@@ -40,6 +41,8 @@ export class GrantTimelineProjector {
   private held = new Map<string, Map<string, OpenInterval>>();
   /** Identities ever named by a mapping in use, by id. */
   private named = new Map<string, TrackedIdentity>();
+  /** What each followed identity's last evaluation depended on, and the reverse indexes. */
+  private readonly deps = new Dependencies();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -129,6 +132,8 @@ export class GrantTimelineProjector {
       mine.set(`${row.target_type}:${row.target_id}`, { roles: row.roles, from_position: Number(row.from_position) });
     }
     this.index = index;
+    this.deps.clear();
+    for (const identity of this.followed()) this.deps.set(identity.id, evaluateIdentity(index, identity.env));
   }
 
   private async apply(runner: QueryRunner, event: RecordedEvent): Promise<void> {
@@ -159,8 +164,12 @@ export class GrantTimelineProjector {
       const unregistered = fresh.filter((i) => !state.trackedIdentities.has(i.id));
       if (unregistered.length > 0) await this.follow(runner, unregistered, 'mapping', event.position);
     }
+    const affected = this.deps.affectedBy(event);
     for (const identity of this.followed()) {
-      await this.record(runner, identity.id, grantsOf(index, identity.env), event);
+      if (affected !== 'all' && !affected.has(identity.id)) continue;
+      const evaluation = evaluateIdentity(index, identity.env);
+      this.deps.set(identity.id, evaluation);
+      await this.record(runner, identity.id, evaluation.grants, event);
     }
   }
 
@@ -172,6 +181,7 @@ export class GrantTimelineProjector {
   }
 
   private async forget(runner: QueryRunner, id: string): Promise<void> {
+    this.deps.delete(id);
     await runner.query('DELETE FROM grant_intervals WHERE identity_id = $1', [id]);
     await runner.query('DELETE FROM audit_identities WHERE id = $1', [id]);
     this.held.delete(id);
@@ -193,6 +203,7 @@ export class GrantTimelineProjector {
       );
     }
     await this.backfill(runner, identities, upTo);
+    for (const identity of identities) this.deps.set(identity.id, evaluateIdentity(this.index!, identity.env));
   }
 
   /** Evaluates newly followed identities after every event up to and including `upTo`, in one replay. */
@@ -207,7 +218,7 @@ export class GrantTimelineProjector {
     await foldLog(runner, upTo, (event) => {
       index.state.applyRecorded(event);
       for (const identity of identities) {
-        const grants = grantsOf(index, identity.env);
+        const grants = evaluateIdentity(index, identity.env).grants;
         if (!sameGrants(grants, last.get(identity.id)!)) changes.push({ id: identity.id, grants, event });
         last.set(identity.id, grants);
       }
@@ -276,4 +287,94 @@ async function foldLog(runner: QueryRunner, upTo: number, each: (event: Recorded
     if (batch.length < 5000) return;
     from = batch.at(-1)!.position;
   }
+}
+
+/**
+ * Which identities an event can affect. Changes to settings, identity
+ * providers, mappings, protocols, domains, projects and roles affect every
+ * identity; a user, group, membership or assignment event affects only the
+ * identities whose last evaluation read that user or group (plus, for user
+ * and group events, those that did not resolve or resolve groups by name).
+ */
+class Dependencies {
+  private readonly of = new Map<string, IdentityEvaluation>();
+  private readonly byUser = new Map<string, Set<string>>();
+  private readonly byGroup = new Map<string, Set<string>>();
+  private readonly watchers = new Set<string>();
+  private readonly always = new Set<string>();
+
+  clear(): void {
+    for (const id of [...this.of.keys()]) this.delete(id);
+  }
+
+  set(id: string, evaluation: IdentityEvaluation): void {
+    this.delete(id);
+    this.of.set(id, evaluation);
+    for (const u of evaluation.users) add(this.byUser, u, id);
+    for (const g of evaluation.groups) add(this.byGroup, g, id);
+    if (evaluation.watchesDirectory) this.watchers.add(id);
+    if (evaluation.always) this.always.add(id);
+  }
+
+  delete(id: string): void {
+    const old = this.of.get(id);
+    if (!old) return;
+    this.of.delete(id);
+    for (const u of old.users) remove(this.byUser, u, id);
+    for (const g of old.groups) remove(this.byGroup, g, id);
+    this.watchers.delete(id);
+    this.always.delete(id);
+  }
+
+  affectedBy(event: RecordedEvent): Set<string> | 'all' {
+    const out = new Set(this.always);
+    const users = (id: string) => this.byUser.get(id)?.forEach((i) => out.add(i));
+    const groups = (id: string) => this.byGroup.get(id)?.forEach((i) => out.add(i));
+    const watchers = () => this.watchers.forEach((i) => out.add(i));
+    switch (event.type) {
+      case 'IdentityTracked':
+      case 'IdentityUntracked':
+        return out;
+      case 'UserCreated':
+        watchers();
+        return out;
+      case 'UserUpdated':
+      case 'UserDeleted':
+        users(event.data.id);
+        watchers();
+        return out;
+      case 'GroupCreated':
+        watchers();
+        return out;
+      case 'GroupUpdated':
+      case 'GroupDeleted':
+        groups(event.data.id);
+        watchers();
+        return out;
+      case 'UserAddedToGroup':
+      case 'UserRemovedFromGroup':
+        users(event.data.user_id);
+        return out;
+      case 'RoleGranted':
+      case 'RoleRevoked':
+        if (event.data.actor_type === 'user') users(event.data.actor_id);
+        else groups(event.data.actor_id);
+        return out;
+      default:
+        return 'all';
+    }
+  }
+}
+
+function add(map: Map<string, Set<string>>, key: string, value: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function remove(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
 }

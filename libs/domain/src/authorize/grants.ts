@@ -1,15 +1,29 @@
-import { authorize, type AuthorizationIndex } from './authorize';
+import { DomainError } from '../errors';
+import { MappingError, type CompiledMapping } from '../mapping';
+import type { Mapping } from '../model/resources';
+import {
+  authorize,
+  buildAssertion,
+  ephemeralActors,
+  idpIdForIssuer,
+  localActors,
+  type AuthorizationIndex,
+  type MappedActors,
+} from './authorize';
+import { effectiveRoleNames } from './effective-roles';
+import { headerReader, resolveScope } from './scope';
 
 /**
  * Every scope on which a certificate environment would be granted at least
  * one role, as `project:<id>` or `domain:<id>` to the sorted role names: the
  * authorize decision asked once per project and per domain in the state.
+ * The reference that `evaluateIdentity` must agree with.
  */
 export function grantsOf(index: AuthorizationIndex, env: Record<string, unknown>): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const state = index.state;
   const issuer = env[state.settings.issuer_attribute];
-  // Cheap refusals first: nothing is granted anywhere without a trusted issuer and its protocol.
+  // Cheap refusals first: nothing is granted anywhere without a trusted issuer.
   if (typeof issuer !== 'string' || !state.settings.trusted_issuer.includes(issuer)) return out;
   const ask = (key: string, headers: Record<string, string>) => {
     const result = authorize(index, { env, headers });
@@ -18,4 +32,75 @@ export function grantsOf(index: AuthorizationIndex, env: Record<string, unknown>
   for (const id of [...state.projects.keys()].sort()) ask(`project:${id}`, { 'X-Project-Id': id });
   for (const id of [...state.domains.keys()].sort()) ask(`domain:${id}`, { 'X-Domain-Id': id });
   return out;
+}
+
+/** An identity's grants and what, besides global changes, can change them. */
+export interface IdentityEvaluation {
+  grants: Map<string, string[]>;
+  /** Users and groups whose grants, memberships or state the answer read. */
+  users: string[];
+  groups: string[];
+  /** Any user or group change may matter (the mapping did not resolve, or it resolves groups by name). */
+  watchesDirectory: boolean;
+  /** The mapping reads request headers (the scope): re-evaluate after every event. */
+  always: boolean;
+}
+
+const readsHeaders = new WeakMap<Mapping, boolean>();
+function mappingReadsHeaders(mapping: Mapping): boolean {
+  let reads = readsHeaders.get(mapping);
+  if (reads === undefined) readsHeaders.set(mapping, (reads = JSON.stringify(mapping.rules).includes('HTTP_')));
+  return reads;
+}
+
+/**
+ * The same grants as `grantsOf`, computed the cheap way: the mapping is
+ * evaluated once (a mapping that reads request headers falls back to asking
+ * per scope), then effective roles per usable project and domain. Also says
+ * which users and groups the result depends on, so a follower of the log
+ * can re-evaluate only the identities an event can affect.
+ */
+export function evaluateIdentity(index: AuthorizationIndex, env: Record<string, unknown>): IdentityEvaluation {
+  const state = index.state;
+  const none = (watchesDirectory: boolean): IdentityEvaluation => ({
+    grants: new Map(),
+    users: [],
+    groups: [],
+    watchesDirectory,
+    always: false,
+  });
+  const { trusted_issuer, issuer_attribute, protocol } = state.settings;
+  const issuer = env[issuer_attribute];
+  if (typeof issuer !== 'string' || issuer === '' || !trusted_issuer.includes(issuer)) return none(false);
+  const found = state.protocols.get(`${idpIdForIssuer(issuer)}/${protocol}`);
+  const mapping = found && state.mappings.get(found.mapping_id);
+  if (!mapping) return none(false);
+  if (mappingReadsHeaders(mapping)) {
+    return { grants: grantsOf(index, env), users: [], groups: [], watchesDirectory: true, always: true };
+  }
+  let compiled: CompiledMapping;
+  let actors: MappedActors;
+  try {
+    compiled = index.compiledMapping(mapping);
+    const mapped = compiled.evaluate(buildAssertion({ env, headers: {} }));
+    actors = mapped.user.type === 'local' ? localActors(state, mapped) : ephemeralActors(state, mapped, mapping.id);
+  } catch (err) {
+    if (err instanceof DomainError || err instanceof MappingError) return none(true);
+    throw err;
+  }
+  const users = actors.user_type === 'local' ? [actors.user_id] : [];
+  const grants = new Map<string, string[]>();
+  const ask = (key: string, headers: Record<string, string>, scope: { type: 'project' | 'domain'; id: string }) => {
+    try {
+      resolveScope(state, headerReader(headers));
+    } catch (err) {
+      if (err instanceof DomainError) return;
+      throw err;
+    }
+    const roles = effectiveRoleNames(state, { users, groups: actors.groups }, scope);
+    if (roles.length > 0) grants.set(key, roles);
+  };
+  for (const id of [...state.projects.keys()].sort()) ask(`project:${id}`, { 'X-Project-Id': id }, { type: 'project', id });
+  for (const id of [...state.domains.keys()].sort()) ask(`domain:${id}`, { 'X-Domain-Id': id }, { type: 'domain', id });
+  return { grants, users, groups: actors.groups, watchesDirectory: actors.user_type === 'ephemeral', always: false };
 }
