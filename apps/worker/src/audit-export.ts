@@ -265,7 +265,10 @@ export async function writeExport(
     const bytes = Buffer.from(text, 'utf8');
     sha.update(bytes);
     await write(bytes);
-    if (position !== null) onRow?.(++rows);
+    if (position !== null) {
+      rows++;
+      onRow?.(rows);
+    }
   }
   return {
     ...exp.plan,

@@ -43,6 +43,9 @@ export class GrantTimelineProjector {
   private named = new Map<string, TrackedIdentity>();
   /** What each followed identity's last evaluation depended on, and the reverse indexes. */
   private readonly deps = new Dependencies();
+  /** Interval writes of the batch in progress, flushed before its checkpoint (or a delete) is written. */
+  private opens = new Map<string, IntervalWrite>();
+  private closes: CloseWrite[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -59,6 +62,7 @@ export class GrantTimelineProjector {
       if (!this.index || this.index.state.position !== checkpoint) await this.load(runner, checkpoint);
       const events = await readAfter(runner, checkpoint, this.batchSize);
       for (const event of events) await this.apply(runner, event);
+      await this.flush(runner);
       if (events.length > 0) {
         await runner.query('UPDATE checkpoints SET position = $2, updated_at = now() WHERE name = $1', [
           TIMELINE_PROJECTION,
@@ -69,6 +73,8 @@ export class GrantTimelineProjector {
       return events.length;
     } catch (err) {
       this.index = undefined;
+      this.opens = new Map();
+      this.closes = [];
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw err;
     } finally {
@@ -165,11 +171,11 @@ export class GrantTimelineProjector {
       if (unregistered.length > 0) await this.follow(runner, unregistered, 'mapping', event.position);
     }
     const affected = this.deps.affectedBy(event);
-    for (const identity of this.followed()) {
-      if (affected !== 'all' && !affected.has(identity.id)) continue;
+    const identities = affected === 'all' ? this.followed() : this.lookUp(affected);
+    for (const identity of identities) {
       const evaluation = evaluateIdentity(index, identity.env);
       this.deps.set(identity.id, evaluation);
-      await this.record(runner, identity.id, evaluation.grants, event);
+      this.record(identity.id, evaluation.grants, event);
     }
   }
 
@@ -180,7 +186,17 @@ export class GrantTimelineProjector {
     for (const identity of this.named.values()) if (!state.trackedIdentities.has(identity.id)) yield identity;
   }
 
+  /** The followed identities with these ids (a registered one over the one a mapping named). */
+  private *lookUp(ids: Set<string>): Iterable<TrackedIdentity> {
+    const state = this.index!.state;
+    for (const id of ids) {
+      const identity = state.trackedIdentities.get(id) ?? this.named.get(id);
+      if (identity) yield identity;
+    }
+  }
+
   private async forget(runner: QueryRunner, id: string): Promise<void> {
+    await this.flush(runner);
     this.deps.delete(id);
     await runner.query('DELETE FROM grant_intervals WHERE identity_id = $1', [id]);
     await runner.query('DELETE FROM audit_identities WHERE id = $1', [id]);
@@ -215,51 +231,122 @@ export class GrantTimelineProjector {
       this.held.set(identity.id, new Map());
       last.set(identity.id, new Map());
     }
+    // The same affected-only evaluation as the live path, from the first event on.
+    const deps = new Dependencies();
+    let first = true;
     await foldLog(runner, upTo, (event) => {
       index.state.applyRecorded(event);
+      const affected = first ? 'all' : deps.affectedBy(event);
+      first = false;
       for (const identity of identities) {
-        const grants = evaluateIdentity(index, identity.env).grants;
-        if (!sameGrants(grants, last.get(identity.id)!)) changes.push({ id: identity.id, grants, event });
-        last.set(identity.id, grants);
+        if (affected !== 'all' && !affected.has(identity.id)) continue;
+        const evaluation = evaluateIdentity(index, identity.env);
+        deps.set(identity.id, evaluation);
+        if (!sameGrants(evaluation.grants, last.get(identity.id)!)) changes.push({ id: identity.id, grants: evaluation.grants, event });
+        last.set(identity.id, evaluation.grants);
       }
     });
-    for (const { id, grants, event } of changes) await this.record(runner, id, grants, event);
+    for (const { id, grants, event } of changes) this.record(id, grants, event);
   }
 
   /** Closes and opens intervals so that the open ones equal `grants`, attributed to `event`. */
-  private async record(
-    runner: QueryRunner,
-    identityId: string,
-    grants: Map<string, string[]>,
-    event: RecordedEvent,
-  ): Promise<void> {
+  /** Closes and opens intervals so that the open ones equal `grants`, attributed to `event` (buffered). */
+  private record(identityId: string, grants: Map<string, string[]>, event: RecordedEvent): void {
     let held = this.held.get(identityId);
     if (!held) this.held.set(identityId, (held = new Map()));
     const meta = event.metadata;
     for (const [target, open] of [...held]) {
       const roles = grants.get(target);
       if (roles && sameRoles(roles, open.roles)) continue;
-      const [type, id] = splitTarget(target);
-      await runner.query(
-        `UPDATE grant_intervals SET to_position = $5, to_at = $6, to_event_type = $7, to_actor = $8, to_reason = $9
-         WHERE identity_id = $1 AND target_type = $2 AND target_id = $3 AND from_position = $4`,
-        [identityId, type, id, open.from_position, event.position, event.recorded_at, event.type, meta.actor, meta.reason ?? null],
-      );
+      const [target_type, target_id] = splitTarget(target);
+      const close = {
+        to_position: event.position,
+        to_at: event.recorded_at,
+        to_event_type: event.type,
+        to_actor: meta.actor,
+        to_reason: meta.reason ?? null,
+      };
+      const key = `${identityId}\u0000${target}\u0000${open.from_position}`;
+      const opened = this.opens.get(key);
+      if (opened) Object.assign(opened, close);
+      else this.closes.push({ identity_id: identityId, target_type, target_id, from_position: open.from_position, ...close });
       held.delete(target);
     }
     for (const [target, roles] of grants) {
       if (held.has(target)) continue;
-      const [type, id] = splitTarget(target);
-      await runner.query(
-        `INSERT INTO grant_intervals (identity_id, target_type, target_id, roles, from_position, from_at,
-           from_event_type, from_actor, from_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [identityId, type, id, roles, event.position, event.recorded_at, event.type, meta.actor, meta.reason ?? null],
-      );
+      const [target_type, target_id] = splitTarget(target);
+      this.opens.set(`${identityId}\u0000${target}\u0000${event.position}`, {
+        identity_id: identityId,
+        target_type,
+        target_id,
+        roles,
+        from_position: event.position,
+        from_at: event.recorded_at,
+        from_event_type: event.type,
+        from_actor: meta.actor,
+        from_reason: meta.reason ?? null,
+        to_position: null,
+        to_at: null,
+        to_event_type: null,
+        to_actor: null,
+        to_reason: null,
+      });
       held.set(target, { roles, from_position: event.position });
     }
   }
+
+  /** Writes the buffered interval changes with a few multi-row statements. */
+  private async flush(runner: QueryRunner): Promise<void> {
+    const opens = [...this.opens.values()];
+    const closes = this.closes;
+    this.opens = new Map();
+    this.closes = [];
+    const CHUNK = 5000;
+    for (let i = 0; i < opens.length; i += CHUNK) {
+      await runner.query(
+        `INSERT INTO grant_intervals (identity_id, target_type, target_id, roles, from_position, from_at, from_event_type,
+           from_actor, from_reason, to_position, to_at, to_event_type, to_actor, to_reason)
+         SELECT r.identity_id, r.target_type, r.target_id, ARRAY(SELECT jsonb_array_elements_text(r.roles)),
+           r.from_position, r.from_at, r.from_event_type, r.from_actor, r.from_reason, r.to_position, r.to_at,
+           r.to_event_type, r.to_actor, r.to_reason
+         FROM jsonb_to_recordset($1::jsonb) AS r(identity_id text, target_type text, target_id text, roles jsonb,
+           from_position bigint, from_at timestamptz, from_event_type text, from_actor text, from_reason text,
+           to_position bigint, to_at timestamptz, to_event_type text, to_actor text, to_reason text)`,
+        [JSON.stringify(opens.slice(i, i + CHUNK))],
+      );
+    }
+    for (let i = 0; i < closes.length; i += CHUNK) {
+      await runner.query(
+        `UPDATE grant_intervals g SET to_position = r.to_position, to_at = r.to_at, to_event_type = r.to_event_type,
+           to_actor = r.to_actor, to_reason = r.to_reason
+         FROM jsonb_to_recordset($1::jsonb) AS r(identity_id text, target_type text, target_id text, from_position bigint,
+           to_position bigint, to_at timestamptz, to_event_type text, to_actor text, to_reason text)
+         WHERE g.identity_id = r.identity_id AND g.target_type = r.target_type AND g.target_id = r.target_id
+           AND g.from_position = r.from_position`,
+        [JSON.stringify(closes.slice(i, i + CHUNK))],
+      );
+    }
+  }
 }
+
+interface IntervalWrite {
+  identity_id: string;
+  target_type: string;
+  target_id: string;
+  roles: string[];
+  from_position: number;
+  from_at: string;
+  from_event_type: string;
+  from_actor: string;
+  from_reason: string | null;
+  to_position: number | null;
+  to_at: string | null;
+  to_event_type: string | null;
+  to_actor: string | null;
+  to_reason: string | null;
+}
+
+type CloseWrite = Pick<IntervalWrite, 'identity_id' | 'target_type' | 'target_id' | 'from_position' | 'to_position' | 'to_at' | 'to_event_type' | 'to_actor' | 'to_reason'>;
 
 function splitTarget(target: string): [string, string] {
   const colon = target.indexOf(':');
