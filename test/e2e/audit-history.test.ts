@@ -97,6 +97,9 @@ describe('audit over a simulated history', () => {
     // Month 3: ops gains admin on web; bob joins ops.
     await must('PUT', '/v3/projects/p-web/groups/g-ops/roles/r-admin', undefined, 'ops takes over web');
     await must('PUT', '/v3/groups/g-ops/users/u-bob');
+    // ... and carol a domain-wide reader inherited by every project, and an implied role.
+    await must('PUT', '/v3/OS-INHERIT/domains/default/users/u-carol/roles/r-reader/inherited_to_projects');
+    await must('PUT', '/v3/roles/r-admin/implies/r-operator');
     await observe('m3');
     // Month 4: the IdP is disabled; month 5: re-enabled.
     await must('PATCH', `/v3/OS-FEDERATION/identity_providers/${idp}`, { identity_provider: { enabled: false } }, 'incident');
@@ -116,6 +119,7 @@ describe('audit over a simulated history', () => {
     await must('PATCH', '/v3/users/u-alice', { user: { enabled: true } });
     await observe('m9');
     await must('DELETE', '/v3/groups/g-ops/users/u-bob');
+    await must('DELETE', '/v3/OS-INHERIT/domains/default/users/u-carol/roles/r-reader/inherited_to_projects');
     await observe('m10');
     // Month 11: the project web is disabled; month 12: re-enabled with bob as reader.
     await must('PATCH', '/v3/projects/p-web', { project: { enabled: false } });

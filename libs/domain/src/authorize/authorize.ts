@@ -157,7 +157,11 @@ function localContext(state: RegistryState, mapped: MappedProperties, scope: Sco
 }
 
 /** The local user a mapping names, with its real group memberships; throws Keystone's refusals. */
-export function localActors(state: RegistryState, mapped: MappedProperties): MappedActors & { user_type: 'local' } {
+export function localActors(
+  state: RegistryState,
+  mapped: MappedProperties,
+  seen: { user_id?: string } = {},
+): MappedActors & { user_type: 'local' } {
   const user = mapped.user as { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } };
   let found;
   if (typeof user.id === 'string' && user.id !== '') {
@@ -182,6 +186,8 @@ export function localActors(state: RegistryState, mapped: MappedProperties): Map
       'user_unresolvable',
     );
   }
+  // The user was found; whatever refuses it now is about this user (or its domain).
+  seen.user_id = found.id;
   const domain = state.domains.get(found.domain_id);
   if (!domain || !domain.enabled) throw internalError('user_domain_disabled', `Domain is disabled: ${found.domain_id}.`);
   if (!found.enabled) throw internalError('user_disabled', `User is disabled: ${found.id}.`);

@@ -10,7 +10,7 @@ import {
   type AuthorizationIndex,
   type MappedActors,
 } from './authorize';
-import { effectiveRoleNames } from './effective-roles';
+import { effectiveRoleNamesByScope } from './effective-roles';
 import { headerReader, resolveScope } from './scope';
 
 /**
@@ -80,27 +80,32 @@ export function evaluateIdentity(index: AuthorizationIndex, env: Record<string, 
   }
   let compiled: CompiledMapping;
   let actors: MappedActors;
+  const seen: { user_id?: string } = {};
   try {
     compiled = index.compiledMapping(mapping);
     const mapped = compiled.evaluate(buildAssertion({ env, headers: {} }));
-    actors = mapped.user.type === 'local' ? localActors(state, mapped) : ephemeralActors(state, mapped, mapping.id);
+    actors = mapped.user.type === 'local' ? localActors(state, mapped, seen) : ephemeralActors(state, mapped, mapping.id);
   } catch (err) {
-    if (err instanceof DomainError || err instanceof MappingError) return none(true);
+    if (err instanceof DomainError || err instanceof MappingError) {
+      // A found but refused user (disabled) changes only with that user; anything else may change with any.
+      if (seen.user_id !== undefined) return { ...none(false), users: [seen.user_id] };
+      return none(true);
+    }
     throw err;
   }
   const users = actors.user_type === 'local' ? [actors.user_id] : [];
   const grants = new Map<string, string[]>();
-  const ask = (key: string, headers: Record<string, string>, scope: { type: 'project' | 'domain'; id: string }) => {
+  const byScope = effectiveRoleNamesByScope(state, { users, groups: actors.groups });
+  for (const key of [...byScope.keys()].sort()) {
+    const colon = key.indexOf(':');
+    const header = key.slice(0, colon) === 'project' ? 'X-Project-Id' : 'X-Domain-Id';
     try {
-      resolveScope(state, headerReader(headers));
+      resolveScope(state, headerReader({ [header]: key.slice(colon + 1) }));
     } catch (err) {
-      if (err instanceof DomainError) return;
+      if (err instanceof DomainError) continue;
       throw err;
     }
-    const roles = effectiveRoleNames(state, { users, groups: actors.groups }, scope);
-    if (roles.length > 0) grants.set(key, roles);
-  };
-  for (const id of [...state.projects.keys()].sort()) ask(`project:${id}`, { 'X-Project-Id': id }, { type: 'project', id });
-  for (const id of [...state.domains.keys()].sort()) ask(`domain:${id}`, { 'X-Domain-Id': id }, { type: 'domain', id });
+    grants.set(key, byScope.get(key)!);
+  }
   return { grants, users, groups: actors.groups, watchesDirectory: actors.user_type === 'ephemeral', always: false };
 }
