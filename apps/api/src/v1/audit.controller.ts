@@ -10,6 +10,7 @@ import { RequireAccess } from '../http/auth.guard';
 import { validateBody } from '../http/validate';
 import { ChangesService } from '../registry/changes.service';
 import { TrackIdentityDto } from './dto';
+import { TIMELINE_PAGE } from './timeline-page';
 
 interface IntervalRow {
   identity_id: string;
@@ -81,6 +82,16 @@ export class AuditController {
 
   private present(identity: TrackedIdentity) {
     return { id: identity.id, issuer: identity.issuer, subject: identity.subject, label: identity.label, env: identity.env };
+  }
+
+  /** The timeline page (no data of its own; its script asks the grants endpoint with the caller's token). */
+  @Get('timeline')
+  @RequireAccess('public')
+  timelinePage(@Res() reply: FastifyReply) {
+    return reply
+      .header('Content-Type', 'text/html; charset=utf-8')
+      .header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+      .send(TIMELINE_PAGE);
   }
 
   @Post('identities')
