@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import QueryStream from 'pg-query-stream';
-import { RegistryState, decide, type RegistryCommand } from '../libs/domain/src';
+import { RegistryState, decide, type PendingEvent, type RegistryCommand } from '../libs/domain/src';
 import { EventStore, createDataSource, migrate } from '../libs/store/src';
 import { AuditExport, writeExport } from '../apps/worker/src/audit-export';
 import { GrantTimelineProjector } from '../apps/worker/src/grant-timeline';
@@ -42,31 +42,26 @@ async function main(): Promise<void> {
     await migrate(ds);
     const store = new EventStore(ds);
     const state = RegistryState.withDefaultDomain();
-    let pending: RegistryCommand[] = [];
+    // Commands are decided and applied as they are chosen (so the next choice sees them), appended in batches.
+    let pending: (PendingEvent & { version: number })[] = [];
+    let recordedCount = 0;
     const flush = async () => {
-      const commands = pending;
+      const events = pending;
       pending = [];
+      if (events.length === 0) return;
       await store.transaction(async (tx) => {
         await tx.lock();
-        const versioned = [];
-        const next = new Map<string, number>();
-        for (const c of commands) {
-          for (const event of decide(state, c)) {
-            const version = (next.get(event.stream) ?? state.version(event.stream)) + 1;
-            next.set(event.stream, version);
-            versioned.push({ ...event, version });
-            state.apply(event);
-          }
-        }
-        const recorded = await tx.append(versioned, { actor: 'bench', actor_kind: 'system', reason: 'benchmark history' });
-        for (const e of recorded) {
-          state.versions.set(e.stream, e.version);
-          state.position = e.position;
-        }
+        await tx.append(events, { actor: 'bench', actor_kind: 'system', reason: 'benchmark history' });
       });
+      recordedCount += events.length;
     };
     const run = async (c: RegistryCommand) => {
-      pending.push(c);
+      for (const event of decide(state, c)) {
+        const version = state.version(event.stream) + 1;
+        state.versions.set(event.stream, version);
+        state.apply(event);
+        pending.push({ ...event, version });
+      }
       if (pending.length >= 2000) await flush();
     };
 
@@ -93,7 +88,7 @@ async function main(): Promise<void> {
     // The rest: grants, revocations, memberships and user switches, chosen so every command is valid.
     const random = prng(42);
     const pick = (n: number) => Math.floor(random() * n);
-    while (state.position + pending.length < EVENTS) {
+    while (recordedCount + pending.length < EVENTS) {
       const dice = random();
       if (dice < 0.55) {
         const a = { role_id: `r-${ROLES[pick(ROLES.length)]}`, actor_type: 'user' as const, actor_id: `u${pick(IDENTITIES)}`, target_type: 'project' as const, target_id: `p${pick(PROJECTS)}`, inherited: false };
@@ -112,8 +107,6 @@ async function main(): Promise<void> {
         const id = `u${pick(IDENTITIES)}`;
         await run({ kind: 'UpdateUser', id, patch: { enabled: !state.users.get(id)!.enabled } });
       }
-      // Pending commands are decided at flush time against the state then; keep batches independent.
-      if (pending.length >= 500) await flush();
     }
     await flush();
     const head = await store.headPosition();
