@@ -1,5 +1,5 @@
 import { DomainError } from '../errors';
-import { MappingError, type CompiledMapping } from '../mapping';
+import { MappingError, type CompiledMapping, type MappedProperties } from '../mapping';
 import type { Mapping } from '../model/resources';
 import {
   authorize,
@@ -46,6 +46,28 @@ export interface IdentityEvaluation {
   always: boolean;
 }
 
+/**
+ * A mapping's result depends only on the mapping and the assertion, so it is
+ * kept per mapping object (a changed mapping is a new object) and per
+ * environment object (a followed identity keeps its own).
+ */
+const mappedCache = new WeakMap<Mapping, WeakMap<object, { mapped: MappedProperties } | { error: unknown }>>();
+function evaluateMapping(compiled: CompiledMapping, mapping: Mapping, env: Record<string, unknown>): MappedProperties {
+  let perEnv = mappedCache.get(mapping);
+  if (!perEnv) mappedCache.set(mapping, (perEnv = new WeakMap()));
+  let entry = perEnv.get(env);
+  if (!entry) {
+    try {
+      entry = { mapped: compiled.evaluate(buildAssertion({ env, headers: {} })) };
+    } catch (error) {
+      entry = { error };
+    }
+    perEnv.set(env, entry);
+  }
+  if ('error' in entry) throw entry.error;
+  return entry.mapped;
+}
+
 const readsHeaders = new WeakMap<Mapping, boolean>();
 function mappingReadsHeaders(mapping: Mapping): boolean {
   let reads = readsHeaders.get(mapping);
@@ -83,7 +105,7 @@ export function evaluateIdentity(index: AuthorizationIndex, env: Record<string, 
   const seen: { user_id?: string } = {};
   try {
     compiled = index.compiledMapping(mapping);
-    const mapped = compiled.evaluate(buildAssertion({ env, headers: {} }));
+    const mapped = evaluateMapping(compiled, mapping, env);
     actors = mapped.user.type === 'local' ? localActors(state, mapped, seen) : ephemeralActors(state, mapped, mapping.id);
   } catch (err) {
     if (err instanceof DomainError || err instanceof MappingError) {
