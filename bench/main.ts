@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { createDataSource, migrate, EventStore } from '../libs/store/src';
 import type { LoadJob, LoadResult } from './load';
+import { auditBench } from './audit';
 import { Seeder, baseWorld, identityProviders, ids, projectEdits, type WorldSize } from './seed';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -337,6 +338,9 @@ async function main(): Promise<void> {
 
     // 3. Start-up with a long log: from zero, then from a snapshot plus a tail.
     await startup(main.seeder, main.ds, main.url, countEvents);
+
+    // 4. The audit worker: grant-timeline replay and export against plain reads.
+    await auditBench(figure);
     figure('bench_total_s', (performance.now() - t0) / 1000, 's');
   } finally {
     for (const s of servers) await s.stop().catch(() => undefined);

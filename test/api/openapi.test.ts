@@ -49,6 +49,7 @@ describe('OpenAPI description generated from the code', () => {
         guard: undefined as never,
         errors: undefined as never,
         certificates: undefined as never,
+        pointInTime: undefined as never,
       });
       const doc = openApiDocument(app);
       const documented = new Set<string>();

@@ -155,7 +155,7 @@ describe('migrations', () => {
     try {
       await Promise.all(sources.map((s) => s.initialize()));
       const results = await Promise.all(sources.map((s) => migrate(s)));
-      assert.equal(results.flat().length, MIGRATIONS.length, 'each migration ran exactly once');
+      assert.equal(results.flat().length, MIGRATIONS.length, 'each migration ran exactly once, in one replica');
       const rows = await sources[0].query('SELECT name, count(*)::int AS n FROM migrations GROUP BY name');
       assert.ok(rows.length > 0);
       for (const row of rows) assert.equal(row.n, 1);

@@ -4,7 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import { startRegistry } from '../../apps/api/src/app';
 import { RegistryIndexService } from '../../apps/api/src/registry/registry-index.service';
 import {
+  RECORD_MAPS,
   RegistryState,
+  SET_MAPS,
   SNAPSHOT_FORMAT_VERSION,
   deserializeState,
   serializeState,
@@ -23,6 +25,15 @@ async function stateFromZero(store: EventStore): Promise<RegistryState> {
     if (batch.length < 500) return state;
   }
 }
+
+test('a snapshot carries every map the state keeps', () => {
+  // A map left out would come back empty after a start from a snapshot (API tokens lost, say).
+  const maps = Object.entries(RegistryState.withDefaultDomain())
+    .filter(([, v]) => v instanceof Map)
+    .map(([k]) => k)
+    .sort();
+  assert.deepEqual(maps, [...RECORD_MAPS, ...SET_MAPS].sort());
+});
 
 describe('state snapshots (real PostgreSQL)', () => {
   let reg: TestRegistry;

@@ -17,9 +17,11 @@ import { GrantsController, RolesController } from './keystone/roles.controller';
 import { VersionController } from './keystone/version.controller';
 import { ChangesService } from './registry/changes.service';
 import { RecordChangeHandler } from './registry/record-change';
+import { PointInTimeService } from './registry/point-in-time.service';
 import { RegistryIndexService } from './registry/registry-index.service';
 import { ForwardAuthController } from './v1/forward-auth.controller';
 import { ClientCertificateService } from './http/client-certificate';
+import { AuditController } from './v1/audit.controller';
 import { HistoryController } from './v1/history.controller';
 import { MappingsController } from './v1/mappings.controller';
 import { TokenlessController } from './v1/tokenless.controller';
@@ -44,6 +46,7 @@ export class AppModule {
         MappingsController,
         HistoryController,
         TokensController,
+        AuditController,
         // Last: its parametric routes must not shadow the static ones above.
         GrantsController,
       ],
@@ -52,6 +55,7 @@ export class AppModule {
         { provide: DataSource, useValue: dataSource },
         { provide: EventStore, useFactory: () => new EventStore(dataSource) },
         RegistryIndexService,
+        PointInTimeService,
         RecordChangeHandler,
         ChangesService,
         ClientCertificateService,

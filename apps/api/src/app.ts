@@ -13,6 +13,7 @@ import { AuthGuard } from './http/auth.guard';
 import { KeystoneErrorFilter } from './http/error.filter';
 import { setupOpenApi } from './http/openapi';
 import { RegistryIndexService } from './registry/registry-index.service';
+import { PointInTimeService } from './registry/point-in-time.service';
 import { ClientCertificateService, httpsOptions } from './http/client-certificate';
 import { errorBody } from './http/error.filter';
 import { ignoreForwardAuthBodies } from './v1/forward-auth.controller';
@@ -163,6 +164,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       guard: new AuthGuard(app.get(Reflector), config, registry),
       errors: new KeystoneErrorFilter(config.insecureDebug),
       certificates: app.get(ClientCertificateService),
+      pointInTime: app.get(PointInTimeService),
     });
     await registry.start(serverUrl);
     await app.listen({ port: config.port, host: config.host });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { registerAuditCommands } from './commands/audit';
 import { registerServeCommands } from './commands/serve';
 import { registerTokenCommands } from './commands/token';
 import { registerX509Commands } from './commands/x509';
@@ -12,6 +13,7 @@ const program = new Command('tokenless')
 registerServeCommands(program);
 registerX509Commands(program);
 registerTokenCommands(program);
+registerAuditCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tokenless: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { EVENTS_CHANNEL, LOCKS } from '../../../libs/store/src';
+import { GrantTimelineProjector } from './grant-timeline';
 import { HistoryProjector } from './history-projector';
 
 export interface WorkerOptions {
@@ -15,6 +16,8 @@ export interface RunningWorker {
   stop(): Promise<void>;
   /** Resolves when the projection has reached `position`. */
   projector: HistoryProjector;
+  /** The audit's grant timeline, following the same log. */
+  timeline: GrantTimelineProjector;
 }
 
 /**
@@ -24,6 +27,7 @@ export interface RunningWorker {
  */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const projector = new HistoryProjector(opts.dataSource);
+  const timeline = new GrantTimelineProjector(opts.dataSource);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let client: Client | undefined;
@@ -33,10 +37,14 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     if (stopped || running) return;
     running = true;
     try {
-      const applied = await projector.catchUp();
-      void applied;
+      await projector.catchUp();
     } catch (err) {
       opts.log({ level: 'warn', msg: 'history projection step failed; retrying', err: String(err) });
+    }
+    try {
+      await timeline.catchUp();
+    } catch (err) {
+      opts.log({ level: 'warn', msg: 'grant timeline step failed; retrying', err: String(err) });
     } finally {
       running = false;
     }
@@ -70,6 +78,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   return {
     projector,
+    timeline,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

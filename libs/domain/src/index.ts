@@ -8,3 +8,7 @@ export * from './commands/decide';
 export * from './authorize/authorize';
 export * from './authorize/scope';
 export * from './authorize/effective-roles';
+export * from './authorize/decided-by';
+export { trackedIdentityId } from './commands/decide-audit';
+export * from './authorize/grants';
+export * from './authorize/named-identities';

@@ -47,7 +47,8 @@ const AUTHORIZE_OPERATION = {
     'Give `env` (the SSL_CLIENT_* attributes a TLS terminator passes), or `certificate` (PEM) with `terminator` ' +
     '(apache or haproxy), or neither to use this connection\'s own client certificate or a trusted proxy\'s headers. ' +
     '`headers` carries the scope headers (X-Project-Name, X-Project-Domain-Name, X-Domain-Id, ...). ' +
-    '`min_position` waits until the index has applied that position (503 index_behind otherwise).',
+    '`min_position` waits until the index has applied that position (503 index_behind otherwise). ' +
+    '`as_of` or `at_position` answer as the registry stood then, with `decided_by` naming the deciding events.',
   requestBody: {
     required: true,
     content: {
@@ -60,6 +61,8 @@ const AUTHORIZE_OPERATION = {
             certificate: { type: 'string', description: 'PEM client certificate' },
             terminator: { type: 'string', enum: ['apache', 'haproxy'] },
             min_position: { type: 'integer', minimum: 0 },
+            as_of: { type: 'string', format: 'date-time', description: 'Answer as the registry stood at this instant' },
+            at_position: { type: 'integer', minimum: 0, description: 'Answer as the registry stood right after this position' },
           },
         },
       },

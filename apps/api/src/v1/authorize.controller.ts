@@ -1,12 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GENERIC_401, authorize, type AuthorizeRequest } from '../../../../libs/domain/src';
+import {
+  GENERIC_401,
+  authorize,
+  decidedBy,
+  validation,
+  type AuthorizationIndex,
+  type AuthorizeRequest,
+} from '../../../../libs/domain/src';
 import type { ClientCertificateService } from '../http/client-certificate';
 import { checkCertificateFields, requestFromCertificate, type Terminator } from './certificate-env';
 import type { AuthGuard } from '../http/auth.guard';
 import { errorBody, type KeystoneErrorFilter } from '../http/error.filter';
 import type { RegistryIndexService } from '../registry/registry-index.service';
+import type { PastIndex, PointInTimeService } from '../registry/point-in-time.service';
 import type { RegistryConfig } from '../config';
-import { parseAuthorizeBody } from './authorize-request';
+import { parseAuthorizeBody, type AuthorizeBody } from './authorize-request';
 
 /**
  * `POST /v1/authorize`: Keystone's tokenless decision for a certificate's
@@ -17,8 +25,13 @@ import { parseAuthorizeBody } from './authorize-request';
  * (`render`), without Nest's per-request pipeline. `min_position` waits
  * until the index has applied that position (every write's answer carries
  * it in X-Registry-Position); every answer carries the position it was
- * computed at, in X-Registry-Position and in the body.
+ * computed at, in X-Registry-Position and in the body. `as_of` (an ISO 8601
+ * instant) or `at_position` answer from the state folded from the log up to
+ * then, naming the events the answer rests on in `decided_by`.
  */
+/** A calendar date, or a date and time with seconds optional and fractions allowed. */
+const ISO_8601 = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:[zZ]|[+-]\d\d(?::?\d\d)?)?$/;
+
 export function registerAuthorizeRoute(
   fastify: FastifyInstance,
   deps: {
@@ -27,9 +40,10 @@ export function registerAuthorizeRoute(
     guard: AuthGuard;
     errors: KeystoneErrorFilter;
     certificates: ClientCertificateService;
+    pointInTime: PointInTimeService;
   },
 ): void {
-  const { registry, config, guard, errors, certificates } = deps;
+  const { registry, config, guard, errors, certificates, pointInTime } = deps;
 
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = errors.render(err, req);
@@ -38,14 +52,22 @@ export function registerAuthorizeRoute(
     return reply.status(status).type('application/json').send({ ...body, position: registry.position });
   };
 
-  const decide = (req: FastifyRequest, reply: FastifyReply, request: AuthorizeRequest) => {
+  const decide = (req: FastifyRequest, reply: FastifyReply, request: AuthorizeRequest, past?: PastIndex & { requested: string | number }) => {
     // The index and its position are read together, with no await in between.
-    const position = registry.position;
-    const result = authorize(registry.index, request);
+    const index: AuthorizationIndex = past?.index ?? registry.index;
+    const position = past ? past.position : registry.position;
+    const result = authorize(index, request);
     void reply.header('X-Registry-Position', String(position));
+    const pointInTime = past
+      ? {
+          as_of: { position, recorded_at: past.recorded_at, requested: past.requested },
+          decided_by: decidedBy(index.state, request, result),
+        }
+      : undefined;
     if (result.outcome === 'granted') {
       req.logFields = { decision: 'granted', user_type: result.user_type, idp_id: result.idp_id };
-      return { auth_context: result.auth_context, position };
+      if (past) req.logFields.at_position = position;
+      return pointInTime ? { auth_context: result.auth_context, position, ...pointInTime } : { auth_context: result.auth_context, position };
     }
     req.logFields = { decision: 'refused', reason: result.reason, status: result.status, detail: result.detail };
     if (result.status === 401) {
@@ -55,7 +77,31 @@ export function registerAuthorizeRoute(
     return {
       error: { code: result.status, title: result.title, message: result.message, reason: result.reason },
       position,
+      ...pointInTime,
     };
+  };
+
+  /** The past state a point-in-time request asks for. */
+  const pastIndex = async (dto: AuthorizeBody): Promise<PastIndex & { requested: string | number }> => {
+    if (dto.as_of !== undefined && dto.at_position !== undefined) {
+      throw validation('Give either as_of or at_position, not both.', 'point_in_time_ambiguous');
+    }
+    if (dto.at_position !== undefined) {
+      const wanted = dto.at_position;
+      if (wanted > registry.position && wanted > (await registry.catchUp())) {
+        throw validation(`Position ${wanted} has not been recorded yet.`, 'position_in_future');
+      }
+      return { ...(await pointInTime.at(wanted)), requested: wanted };
+    }
+    const asOf = dto.as_of!;
+    if (!/(?:[zZ]|[+-]\d\d(?::?\d\d)?)$/.test(asOf) && !/^\d{4}-\d\d-\d\d$/.test(asOf)) {
+      throw validation('as_of needs a time zone (Z or an offset).', 'as_of_without_zone');
+    }
+    if (!ISO_8601.test(asOf)) throw validation(`as_of is not an ISO 8601 instant: ${asOf}`, 'as_of_invalid');
+    const instant = new Date(asOf);
+    if (Number.isNaN(instant.getTime())) throw validation(`as_of is not a valid instant: ${asOf}`, 'as_of_invalid');
+    if (instant.getTime() > Date.now()) throw validation('as_of is in the future.', 'as_of_in_future');
+    return { ...(await pointInTime.at(await pointInTime.positionAt(instant))), requested: asOf };
   };
 
   fastify.route({
@@ -85,6 +131,13 @@ export function registerAuthorizeRoute(
         }
       } catch (err) {
         return fail(err, req, reply);
+      }
+      if (dto.as_of !== undefined || dto.at_position !== undefined) {
+        const asked = request;
+        return pastIndex(dto).then(
+          (past) => reply.send(decide(req, reply, asked, past)),
+          (err: unknown) => fail(err, req, reply),
+        );
       }
       if (dto.min_position === undefined || registry.position >= dto.min_position) {
         return reply.send(decide(req, reply, request));

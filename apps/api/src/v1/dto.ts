@@ -24,3 +24,11 @@ export class EvaluateDto {
   @IsOptional() @IsString() mapping_id?: string;
   @IsObject() assertion!: Record<string, unknown>;
 }
+
+export class TrackIdentityDto {
+  /** A PEM client certificate; the identity's environment is what Apache would set for it. */
+  @IsOptional() @IsString() @Length(1, 65536) certificate?: string;
+  /** Or the SSL_CLIENT_* environment itself. */
+  @IsOptional() @IsObject() env?: Record<string, unknown>;
+  @IsOptional() @IsString() @Length(1, 255) label?: string;
+}

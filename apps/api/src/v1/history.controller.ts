@@ -8,7 +8,7 @@ import { HISTORY_PROJECTION } from '../../../worker/src/history-projector';
 
 const RESOURCE_TYPES = [
   'settings', 'domain', 'project', 'user', 'group', 'role', 'idp', 'mapping', 'protocol', 'membership',
-  'implication', 'assignment', 'token',
+  'implication', 'assignment', 'token', 'tracked_identity',
 ];
 
 /** Who changed what, from the worker's change-history projection and the log itself. */

@@ -174,7 +174,23 @@ function internalError(reason: string, detail: string): DomainError {
   return new DomainError(500, 'Internal Server Error', GENERIC_500, reason, detail);
 }
 
+/** Who a mapped certificate is, before any scope: a local user and its groups, or an ephemeral user's groups. */
+export type MappedActors =
+  | { user_type: 'local'; user_id: string; groups: string[] }
+  | { user_type: 'ephemeral'; groups: string[] };
+
 function localContext(state: RegistryState, mapped: MappedProperties, scope: Scope): AuthContext {
+  const actors = localActors(state, mapped);
+  const roles = effectiveRoleNames(state, { users: [actors.user_id], groups: actors.groups }, scope);
+  return { user_id: actors.user_id, is_delegated_auth: false, ...scopeKey(scope), roles };
+}
+
+/** The local user a mapping names, with its real group memberships; throws Keystone's refusals. */
+export function localActors(
+  state: RegistryState,
+  mapped: MappedProperties,
+  seen: { user_id?: string } = {},
+): MappedActors & { user_type: 'local' } {
   const user = mapped.user as { id?: unknown; name?: unknown; domain?: { id?: unknown; name?: unknown } };
   let found;
   if (typeof user.id === 'string' && user.id !== '') {
@@ -199,13 +215,14 @@ function localContext(state: RegistryState, mapped: MappedProperties, scope: Sco
       'user_unresolvable',
     );
   }
+  // The user was found; whatever refuses it now is about this user (or its domain).
+  seen.user_id = found.id;
   const domain = state.domains.get(found.domain_id);
   if (!domain || !domain.enabled) throw internalError('user_domain_disabled', `Domain is disabled: ${found.domain_id}.`);
   if (!found.enabled) throw internalError('user_disabled', `User is disabled: ${found.id}.`);
   // Mapped groups are ignored for local users; only real memberships count.
   const groups = [...(state.groupsOfUser.get(found.id) ?? [])];
-  const roles = effectiveRoleNames(state, { users: [found.id], groups }, scope);
-  return { user_id: found.id, is_delegated_auth: false, ...scopeKey(scope), roles };
+  return { user_type: 'local', user_id: found.id, groups };
 }
 
 function ephemeralContext(
@@ -216,6 +233,19 @@ function ephemeralContext(
   protocol: string,
   mappingId: string,
 ): AuthContext {
+  const groupIds = ephemeralActors(state, mapped, mappingId).groups;
+  const roles = effectiveRoleNames(state, { users: [], groups: groupIds }, scope);
+  return {
+    group_ids: groupIds,
+    'OS-FEDERATION:identity_provider': idpId,
+    'OS-FEDERATION:protocol': protocol,
+    ...scopeKey(scope),
+    roles,
+  };
+}
+
+/** The groups an ephemeral user's mapping result names; throws Keystone's refusals. */
+export function ephemeralActors(state: RegistryState, mapped: MappedProperties, mappingId: string): MappedActors {
   const groupIds: string[] = [];
   for (const id of mapped.group_ids) {
     const key = String(id);
@@ -248,12 +278,5 @@ function ephemeralContext(
     const found = state.groupByName(domainId, String(group.name));
     if (found) groupIds.push(found.id);
   }
-  const roles = effectiveRoleNames(state, { users: [], groups: groupIds }, scope);
-  return {
-    group_ids: groupIds,
-    'OS-FEDERATION:identity_provider': idpId,
-    'OS-FEDERATION:protocol': protocol,
-    ...scopeKey(scope),
-    roles,
-  };
+  return { user_type: 'ephemeral', groups: groupIds };
 }

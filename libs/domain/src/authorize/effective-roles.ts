@@ -41,6 +41,11 @@ export function effectiveRoleNames(
     }
   }
 
+  return roleNames(state, roleIds);
+}
+
+/** Role ids expanded by implication, domain-specific ones dropped, as sorted names. */
+function roleNames(state: RegistryState, roleIds: Iterable<string>): string[] {
   const expanded = new Set<string>();
   const stack = [...roleIds];
   while (stack.length > 0) {
@@ -56,4 +61,60 @@ export function effectiveRoleNames(
     if (role && role.domain_id === null) names.add(role.name);
   }
   return [...names].sort();
+}
+
+/**
+ * `effectiveRoleNames` for every scope at once, starting from the actors'
+ * own assignments rather than from each scope's: `project:<id>` or
+ * `domain:<id>` to the non-empty sorted role names. Scopes are not checked
+ * for being usable (enabled); the caller does that.
+ */
+export function effectiveRoleNamesByScope(
+  state: RegistryState,
+  actors: { users: string[]; groups: string[] },
+): Map<string, string[]> {
+  const direct = new Map<string, Set<string>>();
+  const inherited = new Map<string, Set<string>>();
+  const keys = [...actors.users.map((u) => `user:${u}`), ...actors.groups.map((g) => `group:${g}`)];
+  for (const actor of keys) {
+    for (const key of state.assignmentsByActor.get(actor) ?? []) {
+      const a = state.assignments.get(key)!;
+      const into = a.inherited ? inherited : direct;
+      const target = `${a.target_type}:${a.target_id}`;
+      let set = into.get(target);
+      if (!set) into.set(target, (set = new Set()));
+      set.add(a.role_id);
+    }
+  }
+  const out = new Map<string, string[]>();
+  const put = (key: string, ids: Set<string>) => {
+    if (ids.size === 0) return;
+    const names = roleNames(state, ids);
+    if (names.length > 0) out.set(key, names);
+  };
+  for (const [target, ids] of direct) {
+    if (target.startsWith('domain:') && state.domains.has(target.slice(7))) put(target, ids);
+  }
+  // Projects that can hold a role: direct targets, and with inherited grants every project (rare).
+  const candidates = new Set<string>();
+  for (const target of direct.keys()) if (target.startsWith('project:')) candidates.add(target.slice(8));
+  if (inherited.size > 0) for (const id of state.projects.keys()) candidates.add(id);
+  for (const id of candidates) {
+    const project = state.projects.get(id);
+    if (!project) continue;
+    const ids = new Set(direct.get(`project:${id}`) ?? []);
+    const add = (set: Set<string> | undefined) => set?.forEach((r) => ids.add(r));
+    add(inherited.get(`domain:${project.domain_id}`));
+    let parentId = project.parent_id;
+    const seen = new Set<string>([project.id]);
+    while (parentId !== project.domain_id && !seen.has(parentId)) {
+      const parent = state.projects.get(parentId);
+      if (!parent) break;
+      seen.add(parentId);
+      add(inherited.get(`project:${parent.id}`));
+      parentId = parent.parent_id;
+    }
+    put(`project:${id}`, ids);
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import type { ApiToken, Extra, MappingOptions, RoleAssignment, TokenlessSettings } from '../model/resources';
+import type { TrackedIdentity } from '../model/resources';
 
 /**
  * What callers ask the registry to change. Commands carry every id they
@@ -89,6 +90,8 @@ export type RegistryCommand = Guarded &
     | { kind: 'DeleteProtocol'; idp_id: string; id: string }
     | { kind: 'CreateApiToken'; token: ApiToken }
     | { kind: 'RevokeApiToken'; id: string }
+    | { kind: 'TrackIdentity'; identity: Omit<TrackedIdentity, 'id'> }
+    | { kind: 'UntrackIdentity'; id: string }
   );
 
 export type CommandKind = RegistryCommand['kind'];

@@ -6,6 +6,7 @@ import * as fed from './decide-federation';
 import * as idn from './decide-identity';
 import * as roles from './decide-roles';
 import * as tokens from './decide-tokens';
+import * as audit from './decide-audit';
 import { streams } from '../model/events';
 
 /** The stream whose version an `If-Match` on this command guards. */
@@ -92,5 +93,7 @@ export function decide(state: RegistryState, c: RegistryCommand): PendingEvent[]
     case 'DeleteProtocol': return fed.deleteProtocol(state, c);
     case 'CreateApiToken': return tokens.createApiToken(state, c);
     case 'RevokeApiToken': return tokens.revokeApiToken(state, c);
+    case 'TrackIdentity': return audit.trackIdentity(state, c);
+    case 'UntrackIdentity': return audit.untrackIdentity(state, c);
   }
 }

@@ -9,6 +9,7 @@ import type {
   Role,
   RoleAssignment,
   TokenlessSettings,
+  TrackedIdentity,
   User,
 } from './resources';
 
@@ -55,7 +56,9 @@ export type RegistryEvent =
   | { type: 'ProtocolUpdated'; data: { idp_id: string; id: string; mapping_id: string; previous_mapping_id: string } }
   | { type: 'ProtocolDeleted'; data: { idp_id: string; id: string } }
   | { type: 'ApiTokenCreated'; data: { token: ApiToken } }
-  | { type: 'ApiTokenRevoked'; data: { id: string; name: string } };
+  | { type: 'ApiTokenRevoked'; data: { id: string; name: string } }
+  | { type: 'IdentityTracked'; data: { identity: TrackedIdentity } }
+  | { type: 'IdentityUntracked'; data: { id: string } };
 
 export type RegistryEventType = RegistryEvent['type'];
 
@@ -98,6 +101,7 @@ export const streams = {
   token: (id: string) => `token:${id}`,
   membership: (groupId: string, userId: string) => `membership:${groupId}/${userId}`,
   implication: (prior: string, implied: string) => `implication:${prior}/${implied}`,
+  trackedIdentity: (id: string) => `tracked_identity:${id}`,
   assignment: (a: RoleAssignment) =>
     `assignment:${a.actor_type}:${a.actor_id}:${a.target_type}:${a.target_id}:${a.role_id}${a.inherited ? ':inherited' : ''}`,
 };

@@ -100,6 +100,18 @@ export interface ApiToken {
   secret_sha256: string;
 }
 
+/**
+ * A certificate identity an operator asked the audit to follow: its issuer
+ * and subject DN and the terminator environment (SSL_CLIENT_*) it presents.
+ */
+export interface TrackedIdentity {
+  id: string;
+  issuer: string;
+  subject: string;
+  env: Record<string, string>;
+  label: string | null;
+}
+
 /** What keystone.conf's `[tokenless_auth]` holds. */
 export interface TokenlessSettings {
   trusted_issuer: string[];

@@ -4,11 +4,12 @@ import { RegistryState } from './state';
  * Bumped whenever the shape below changes. A reader ignores a snapshot
  * with any other format version and folds the log from zero instead.
  */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 
 /** Maps whose values are plain JSON records. */
-const RECORD_MAPS = [
+export const RECORD_MAPS = [
   'versions',
+  'changedAt',
   'domains',
   'projects',
   'users',
@@ -22,10 +23,13 @@ const RECORD_MAPS = [
   'userIdByName',
   'groupIdByName',
   'assignments',
+  'apiTokens',
+  'apiTokenIdBySecretHash',
+  'trackedIdentities',
 ] as const;
 
 /** Maps from a key to a set of ids; insertion order is kept so answers list things in the same order. */
-const SET_MAPS = [
+export const SET_MAPS = [
   'childProjects',
   'membersOfGroup',
   'groupsOfUser',

@@ -12,6 +12,7 @@ import {
   type Role,
   type RoleAssignment,
   type TokenlessSettings,
+  type TrackedIdentity,
   type User,
 } from './resources';
 
@@ -40,6 +41,8 @@ export class RegistryState {
   position = 0;
   lastRecordedAt: string | null = null;
   readonly versions = new Map<string, number>();
+  /** The position of the last event of each stream: what an answer's `decided_by` points at. */
+  readonly changedAt = new Map<string, number>();
   settings: TokenlessSettings = { ...DEFAULT_TOKENLESS_SETTINGS, trusted_issuer: [] };
 
   readonly domains = new Map<string, Domain>();
@@ -54,6 +57,8 @@ export class RegistryState {
   /** Registry API tokens in force, by id and by the SHA-256 of their secret. */
   readonly apiTokens = new Map<string, ApiToken>();
   readonly apiTokenIdBySecretHash = new Map<string, string>();
+  /** Identities the audit follows, by id (see trackedIdentityId). */
+  readonly trackedIdentities = new Map<string, TrackedIdentity>();
 
   readonly domainIdByName = new Map<string, string>();
   readonly projectIdByName = new Map<string, string>();
@@ -120,6 +125,7 @@ export class RegistryState {
     if (event.position <= this.position) return false;
     this.apply(event);
     this.versions.set(event.stream, event.version);
+    this.changedAt.set(event.stream, event.position);
     this.position = event.position;
     this.lastRecordedAt = event.recorded_at;
     return true;
@@ -238,6 +244,12 @@ export class RegistryState {
         this.apiTokens.delete(event.data.id);
         return;
       }
+      case 'IdentityTracked':
+        this.trackedIdentities.set(event.data.identity.id, event.data.identity);
+        return;
+      case 'IdentityUntracked':
+        this.trackedIdentities.delete(event.data.id);
+        return;
     }
   }
 
