@@ -19,6 +19,8 @@ import { auditBench } from './audit';
 import { Seeder, baseWorld, identityProviders, ids, projectEdits, type WorldSize } from './seed';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+/** BENCH_ONLY=authorize stops after the authorize figures (for working on the hot path). */
+const ONLY_AUTHORIZE = process.env.BENCH_ONLY === 'authorize';
 const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 const ROOT = resolve(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
@@ -331,16 +333,18 @@ async function main(): Promise<void> {
     );
     figure('mappings_rps_most_over_fewest', rates[rates.length - 1] / rates[0]);
     for (const c of MAPPING_STEPS) if (c !== MAPPING_STEPS[1]) await apis.get(c)!.stop();
+    if (!ONLY_AUTHORIZE) {
 
-    await propagation(api, main.url, servers);
-    await commands(api, servers, countEvents);
-    for (const s of servers.splice(0)) await s.stop();
+      await propagation(api, main.url, servers);
+      await commands(api, servers, countEvents);
+      for (const s of servers.splice(0)) await s.stop();
 
-    // 3. Start-up with a long log: from zero, then from a snapshot plus a tail.
-    await startup(main.seeder, main.ds, main.url, countEvents);
+      // 3. Start-up with a long log: from zero, then from a snapshot plus a tail.
+      await startup(main.seeder, main.ds, main.url, countEvents);
 
-    // 4. The audit worker: grant-timeline replay and export against plain reads.
-    await auditBench(figure);
+      // 4. The audit worker: grant-timeline replay and export against plain reads.
+      await auditBench(figure);
+    }
     figure('bench_total_s', (performance.now() - t0) / 1000, 's');
   } finally {
     for (const s of servers) await s.stop().catch(() => undefined);

@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate, startEmbeddedPostgres, type EmbeddedPostgres } from '../../../libs/store/src';
@@ -75,6 +78,49 @@ function bodyProblem(value: unknown): { message: string; reason: string } | unde
   return undefined;
 }
 
+/** `POST /v1/authorize`, with or without a trailing slash or query. */
+function isAuthorizePost(req: IncomingMessage): boolean {
+  if (req.method !== 'POST') return false;
+  const url = req.url ?? '';
+  if (!url.startsWith('/v1/authorize')) return false;
+  const rest = url.length === 13 ? '' : url.slice(13);
+  return rest === '' || rest === '/' || rest.startsWith('?') || rest.startsWith('/?');
+}
+
+/** What every request gets, on the Nest application and on the authorize fast path alike. */
+function installRequestHooks(fastify: FastifyInstance, requestLogger: Logger): void {
+  fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.header('x-openstack-request-id', req.id);
+    void reply.header('Vary', 'X-Auth-Token');
+    done();
+  });
+  // Refused before any handler: lone UTF-16 surrogates (valid JSON, but not text PostgreSQL stores) and reserved keys.
+  fastify.addHook('preHandler', (req, reply, done) => {
+    const problem = req.body === undefined || req.body === null ? undefined : bodyProblem(req.body);
+    if (!problem) return done();
+    req.logFields = { ...req.logFields, reason: problem.reason };
+    void reply.code(400).type('application/json').send(errorBody(400, problem.message, problem.reason));
+  });
+  // One line per request; refused authorize calls add their decision and reason.
+  fastify.addHook('onResponse', (req, reply, done) => {
+    const query = req.url.indexOf('?');
+    requestLogger[reply.statusCode >= 500 ? 'error' : 'info'](
+      {
+        req_id: req.id,
+        method: req.method,
+        path: query < 0 ? req.url : req.url.slice(0, query),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        client: req.ip,
+        actor: req.caller?.name,
+        ...req.logFields,
+      },
+      'request',
+    );
+    done();
+  });
+}
+
 /** Connects to (or starts) the database, migrates it, and builds the HTTP application. */
 export async function startRegistry(config: RegistryConfig, options: StartOptions = {}): Promise<RunningRegistry> {
   const logger = createLogger(config.logLevel);
@@ -107,7 +153,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     const applied = await migrate(dataSource, { exclusive: serverUrl !== undefined });
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
-    const adapter = new FastifyAdapter({
+    const fastifyOptions: FastifyServerOptions = {
       logger: false,
       genReqId: () => `req-${randomUUID()}`,
       bodyLimit: 1024 * 1024,
@@ -116,7 +162,17 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       exposeHeadRoutes: false,
       // Forwarded headers are believed only from the listed proxies (rightmost untrusted address wins).
       trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
-      ...(config.tls ? { https: httpsOptions(config.tls) } : {}),
+    };
+    // POST /v1/authorize goes to a Fastify instance of its own, without Nest's
+    // per-request hooks and body-parser wrapper; everything else goes to Nest.
+    let fastPath: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const adapter = new FastifyAdapter({
+      ...fastifyOptions,
+      serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+        const dispatch = (req: IncomingMessage, res: ServerResponse) =>
+          fastPath !== undefined && isAuthorizePost(req) ? fastPath(req, res) : handler(req, res);
+        return config.tls ? createHttpsServer(httpsOptions(config.tls), dispatch) : createServer(dispatch);
+      },
     });
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, dataSource), adapter, {
       logger: new PinoNestLogger(logger),
@@ -125,47 +181,24 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     started.push(() => app.close());
     setupOpenApi(app);
     const fastify = app.getHttpAdapter().getInstance();
-    fastify.addHook('onRequest', (req, reply, done) => {
-      void reply.header('x-openstack-request-id', req.id);
-      void reply.header('Vary', 'X-Auth-Token');
-      done();
-    });
+    installRequestHooks(fastify, requestLogger);
     ignoreForwardAuthBodies(fastify);
-    // Refused before any handler: lone UTF-16 surrogates (valid JSON, but not text PostgreSQL stores) and reserved keys.
-    fastify.addHook('preHandler', (req, reply, done) => {
-      const problem = req.body === undefined || req.body === null ? undefined : bodyProblem(req.body);
-      if (!problem) return done();
-      req.logFields = { ...req.logFields, reason: problem.reason };
-      void reply.code(400).type('application/json').send(errorBody(400, problem.message, problem.reason));
-    });
-    // One line per request; refused authorize calls add their decision and reason.
-    fastify.addHook('onResponse', (req, reply, done) => {
-      const query = req.url.indexOf('?');
-      requestLogger[reply.statusCode >= 500 ? 'error' : 'info'](
-        {
-          req_id: req.id,
-          method: req.method,
-          path: query < 0 ? req.url : req.url.slice(0, query),
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 10) / 10,
-          client: req.ip,
-          actor: req.caller?.name,
-          ...req.logFields,
-        },
-        'request',
-      );
-      done();
-    });
 
     const registry = app.get(RegistryIndexService);
-    registerAuthorizeRoute(fastify, {
+    const authorizeDeps = {
       registry,
       config,
       guard: new AuthGuard(app.get(Reflector), config, registry),
       errors: new KeystoneErrorFilter(config.insecureDebug),
       certificates: app.get(ClientCertificateService),
       pointInTime: app.get(PointInTimeService),
-    });
+    };
+    const authorizeApp = Fastify(fastifyOptions);
+    installRequestHooks(authorizeApp, requestLogger);
+    registerAuthorizeRoute(authorizeApp, authorizeDeps);
+    await authorizeApp.ready();
+    started.push(() => authorizeApp.close());
+    fastPath = (req, res) => authorizeApp.routing(req, res);
     await registry.start(serverUrl);
     await app.listen({ port: config.port, host: config.host });
     const address = fastify.server.address();
