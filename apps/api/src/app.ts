@@ -10,7 +10,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, migrate, startEmbeddedPostgres, type EmbeddedPostgres } from '../../../libs/store/src';
 import { startWorker, type RunningWorker } from '../../worker/src/worker';
 import { AppModule } from './app.module';
-import type { RegistryConfig } from './config';
+import { describeRegistryProject, type RegistryConfig } from './config';
 import { PinoNestLogger, createLogger, createRequestLogger } from './http/logger';
 import { AuthGuard } from './http/auth.guard';
 import { KeystoneErrorFilter } from './http/error.filter';
@@ -185,12 +185,13 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     ignoreForwardAuthBodies(fastify);
 
     const registry = app.get(RegistryIndexService);
+    const certificates = app.get(ClientCertificateService);
     const authorizeDeps = {
       registry,
       config,
-      guard: new AuthGuard(app.get(Reflector), config, registry),
+      guard: new AuthGuard(app.get(Reflector), config, registry, certificates),
       errors: new KeystoneErrorFilter(config.insecureDebug),
-      certificates: app.get(ClientCertificateService),
+      certificates,
       pointInTime: app.get(PointInTimeService),
     };
     const authorizeApp = Fastify(fastifyOptions);
@@ -204,7 +205,14 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     const address = fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `${config.tls ? 'https' : 'http'}://${config.host}:${port}`;
-    logger.info({ url, position: registry.position }, 'registry listening');
+    logger.info(
+      {
+        url,
+        position: registry.position,
+        ...(config.registryProject ? { registry_auth_project: describeRegistryProject(config.registryProject) } : {}),
+      },
+      'registry listening',
+    );
 
     const worker = options.withWorker
       ? await startWorker({

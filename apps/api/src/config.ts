@@ -41,7 +41,16 @@ export interface RegistryConfig {
   certificateVerifyHeader?: string;
   /** Terminate TLS in the registry (TLS_CERT, TLS_KEY, TLS_CLIENT_CA: PEM file paths). */
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /**
+   * The project on which a client certificate's own tokenless roles
+   * (admin, auditor, reader) are registry rights (REGISTRY_AUTH_PROJECT:
+   * `name@domain-name` or a project id). Absent: certificates give no rights.
+   */
+  registryProject?: RegistryProjectRef;
 }
+
+/** A project named by id, or by name within a domain named by name. */
+export type RegistryProjectRef = { id: string } | { name: string; domainName: string };
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -89,8 +98,30 @@ function tlsFrom(env: NodeJS.ProcessEnv): RegistryConfig['tls'] {
   return { certFile: env.TLS_CERT, keyFile: env.TLS_KEY, clientCaFile: env.TLS_CLIENT_CA || undefined };
 }
 
+/**
+ * `name@domain-name` (split at the last `@`, so a project name may hold one)
+ * or, without `@`, a project id.
+ */
+export function registryProjectFrom(value: string | undefined): RegistryProjectRef | undefined {
+  const text = value?.trim() ?? '';
+  if (text === '') return undefined;
+  const at = text.lastIndexOf('@');
+  if (at < 0) return { id: text };
+  const name = text.slice(0, at);
+  const domainName = text.slice(at + 1);
+  if (name === '' || domainName === '') {
+    throw new Error(`REGISTRY_AUTH_PROJECT: "${text}" is neither a project id nor name@domain-name`);
+  }
+  return { name, domainName };
+}
+
+/** How a registry project is shown in logs and messages: as it was configured. */
+export function describeRegistryProject(ref: RegistryProjectRef): string {
+  return 'id' in ref ? ref.id : `${ref.name}@${ref.domainName}`;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
-  return {
+  const config: RegistryConfig = {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || '.data/pglite',
     host: env.HOST || '127.0.0.1',
@@ -106,7 +137,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryCon
     certificateVerifyHeader:
       env.CERT_VERIFY_HEADER === undefined ? 'x-ssl-client-verify' : env.CERT_VERIFY_HEADER.toLowerCase() || undefined,
     tls: tlsFrom(env),
+    registryProject: registryProjectFrom(env.REGISTRY_AUTH_PROJECT),
   };
+  if (config.registryProject && !config.tls?.clientCaFile && config.trustedProxies.length === 0) {
+    // Nothing would ever carry a client certificate: a silent no-op is worse than a refusal to start.
+    throw new Error('REGISTRY_AUTH_PROJECT needs TLS_CLIENT_CA or TRUSTED_PROXIES: the registry sees no client certificate otherwise');
+  }
+  return config;
 }
 
 export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');

@@ -14,6 +14,8 @@ import { GENERIC_401 } from '../../../../libs/domain/src';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
 import { RegistryIndexService } from '../registry/registry-index.service';
 import { secretSha256 } from '../tokens/secrets';
+import { CertificateAuth, INSUFFICIENT_ROLE, insufficientRoleMessage } from './certificate-auth';
+import { ClientCertificateService } from './client-certificate';
 import type { RegistryRole } from './request-context';
 
 export type Access = 'public' | RegistryRole;
@@ -46,16 +48,20 @@ export class AuthGuard implements CanActivate {
   private readonly adminSlot = Buffer.alloc(TOKEN_SLOT);
   private adminFitsSlot = false;
   private readonly scratch = Buffer.alloc(TOKEN_SLOT);
+  /** Rights from a client certificate's own roles on the registry project (REGISTRY_AUTH_PROJECT). */
+  private readonly certificateAuth?: CertificateAuth;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
     private readonly registry: RegistryIndexService,
+    certificates: ClientCertificateService,
   ) {
     if (config.adminToken) {
       this.adminDigest = digest(config.adminToken);
       this.adminFitsSlot = slot(config.adminToken, this.adminSlot);
     }
+    if (config.registryProject) this.certificateAuth = new CertificateAuth(config.registryProject, registry, certificates);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -70,6 +76,8 @@ export class AuthGuard implements CanActivate {
 
   /**
    * Establishes the caller and checks it holds `needed`; throws 401 or 403.
+   * The caller is its X-Auth-Token's; without one, with REGISTRY_AUTH_PROJECT
+   * set, its client certificate's roles on the registry project.
    * Routes served outside Nest's pipeline (the authorize hot path) call it directly.
    */
   admit(req: FastifyRequest, needed: Access): true {
@@ -77,7 +85,15 @@ export class AuthGuard implements CanActivate {
 
     const token = req.headers['x-auth-token'];
     if (typeof token !== 'string' || token === '') {
-      throw new UnauthorizedException({ message: GENERIC_401, reason: 'token_missing' });
+      if (!this.certificateAuth) throw new UnauthorizedException({ message: GENERIC_401, reason: 'token_missing' });
+      // No token: the client certificate may carry registry rights (a token, when present, always wins).
+      const caller = this.certificateAuth.caller(req, needed);
+      req.caller = caller;
+      if (RANK[caller.role] < RANK[needed]) {
+        this.certificateAuth.refuseRole(req, caller, needed);
+        throw new ForbiddenException({ message: insufficientRoleMessage(needed), reason: INSUFFICIENT_ROLE });
+      }
+      return true;
     }
     // The start-up admin token first: it is compared without hashing, which keeps it off the hot path.
     const apiToken = this.isAdminToken(token) ? 'admin-token' : this.apiToken(token);
@@ -89,10 +105,7 @@ export class AuthGuard implements CanActivate {
       throw new UnauthorizedException({ message: GENERIC_401, reason: 'token_invalid' });
     }
     if (RANK[req.caller.role] < RANK[needed]) {
-      throw new ForbiddenException({
-        message: `You are not authorized to perform the requested action: needs the ${needed} role.`,
-        reason: 'insufficient_role',
-      });
+      throw new ForbiddenException({ message: insufficientRoleMessage(needed), reason: INSUFFICIENT_ROLE });
     }
     return true;
   }

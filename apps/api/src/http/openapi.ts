@@ -10,7 +10,8 @@ export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
     .setTitle('Tokenless Registry')
     .setDescription(
       'Keystone-compatible admin API (/v3), X.509 tokenless settings, authorize queries, history and API tokens (/v1). ' +
-        'Authenticate with X-Auth-Token. Changes answer with ETag (the stream version) and honour If-Match; ' +
+        'Authenticate with X-Auth-Token or, when REGISTRY_AUTH_PROJECT is set, with a client certificate and ' +
+        'scope headers naming that project (keystoneauth v3tokenlessauth). Changes answer with ETag (the stream version) and honour If-Match; ' +
         'X-Change-Reason is recorded with the change.',
     )
     .setVersion('1')

@@ -22,6 +22,11 @@ export interface AuthorizeGranted {
   idp_id: string;
   mapping_id: string;
   user_type: 'local' | 'ephemeral';
+  /**
+   * The name (else the id) the mapping gives an ephemeral user, which has no
+   * user record and is not in the auth context; absent for local users.
+   */
+  ephemeral_user?: string;
 }
 
 export interface AuthorizeRefused {
@@ -156,11 +161,14 @@ export function authorize(index: AuthorizationIndex, req: AuthorizeRequest): Aut
     if (!mapping) throw notFound('mapping', protocolRecord.mapping_id, 'mapping_not_found');
     const mapped = index.compiledMapping(mapping).evaluate(buildAssertion(req));
     const userType = mapped.user.type === 'local' ? 'local' : 'ephemeral';
-    const auth_context =
-      userType === 'local'
-        ? localContext(state, mapped, scope)
-        : ephemeralContext(state, mapped, scope, idpId, protocol, mapping.id);
-    return { outcome: 'granted', auth_context, idp_id: idpId, mapping_id: mapping.id, user_type: userType };
+    if (userType === 'local') {
+      const auth_context = localContext(state, mapped, scope);
+      return { outcome: 'granted', auth_context, idp_id: idpId, mapping_id: mapping.id, user_type: userType };
+    }
+    const auth_context = ephemeralContext(state, mapped, scope, idpId, protocol, mapping.id);
+    const { name, id } = mapped.user;
+    const ephemeral_user = typeof name === 'string' && name !== '' ? name : typeof id === 'string' && id !== '' ? id : undefined;
+    return { outcome: 'granted', auth_context, idp_id: idpId, mapping_id: mapping.id, user_type: userType, ephemeral_user };
   } catch (err) {
     return fromError(err);
   }
