@@ -12,6 +12,8 @@ export interface LoadJob {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** Replace `[<id>]` in the body with a fresh number on every request, so no two bodies are alike. */
+  uniqueBodies?: boolean;
 }
 
 export interface LoadResult {
@@ -22,6 +24,13 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+}
+
+let sequence = 0;
+/** The body with `[<id>]` replaced by a number no other request of this run had. */
+function unique(body: string): string {
+  sequence += 1;
+  return body.replace('[<id>]', sequence.toString(16).padStart(8, '0'));
 }
 
 function run(job: LoadJob, seconds: number): Promise<autocannon.Result> {
@@ -35,6 +44,7 @@ function run(job: LoadJob, seconds: number): Promise<autocannon.Result> {
         connections: job.connections,
         duration: seconds,
         pipelining: 1,
+        ...(job.uniqueBodies ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: unique(job.body) }) }] } : {}),
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );

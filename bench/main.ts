@@ -171,6 +171,15 @@ const localRequest: AuthorizeBody = {
   env: { SSL_CLIENT_I_DN: ids.issuer(0), SSL_CLIENT_S_DN_CN: ids.userName(0), SSL_CLIENT_S_DN_O: 'Default' },
   headers: { 'X-Project-Id': ids.project(0) },
 };
+/**
+ * The local request from a different certificate every time (its serial
+ * number is replaced per request by the load tool): same decision, new
+ * bytes, so nothing is answered from the decision cache.
+ */
+const localDistinctRequest: AuthorizeBody = {
+  ...localRequest,
+  env: { ...localRequest.env, SSL_CLIENT_M_SERIAL: '[<id>]' },
+};
 const ephemeralRequest: AuthorizeBody = {
   env: { SSL_CLIENT_I_DN: ids.issuer(1), SSL_CLIENT_S_DN_CN: 'nova', SSL_CLIENT_S_DN_O: 'Default' },
   headers: { 'X-Project-Id': ids.project(1) },
@@ -192,11 +201,12 @@ async function authorizeOnce(url: string, body: AuthorizeBody) {
   return res.body as { auth_context: { roles: string[] }; position: number };
 }
 
-async function measureAuthorize(url: string, body: AuthorizeBody, seconds = SECONDS): Promise<LoadResult> {
+async function measureAuthorize(url: string, body: AuthorizeBody, seconds = SECONDS, uniqueBodies = false): Promise<LoadResult> {
   await authorizeOnce(url, body); // fails loudly if the request is not granted
   const r = (await load({
     url: `${url}/v1/authorize`,
     body: JSON.stringify(body),
+    uniqueBodies,
     headers: { 'X-Auth-Token': TOKEN },
     connections: CONNECTIONS,
     warmupSeconds: WARMUP,
@@ -293,18 +303,20 @@ async function main(): Promise<void> {
     // mappings. The load tool and the servers share the machine (with
     // whatever else runs on it), so the runs are interleaved in rounds, in a
     // rotating order, and each figure is the mean over the rounds.
-    type Run = { key: string; url: string; body: AuthorizeBody };
+    type Run = { key: string; url: string; body: AuthorizeBody; unique?: boolean };
     const runs: Run[] = [
       { key: 'bare', url: baseline.url, body: localRequest },
       { key: 'local', url: api.url, body: localRequest },
+      { key: 'local-distinct', url: api.url, body: localDistinctRequest, unique: true },
       { key: 'ephemeral', url: api.url, body: ephemeralRequest },
-      ...MAPPING_STEPS.filter((c) => c !== MAPPING_STEPS[1]).map((c) => ({ key: `m${c}`, url: apis.get(c)!.url, body: localRequest })),
+      // The mapping counts are compared on distinct bodies, so every request is evaluated.
+      ...MAPPING_STEPS.filter((c) => c !== MAPPING_STEPS[1]).map((c) => ({ key: `m${c}`, url: apis.get(c)!.url, body: localDistinctRequest, unique: true })),
     ];
     const results = new Map<string, LoadResult[]>(runs.map((r) => [r.key, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < runs.length; i++) {
         const run = runs[(i + round) % runs.length];
-        results.get(run.key)!.push(await measureAuthorize(run.url, run.body));
+        results.get(run.key)!.push(await measureAuthorize(run.url, run.body, SECONDS, run.unique));
       }
     }
     // Every round's throughput, to show how much the machine moved during the run.
@@ -312,18 +324,23 @@ async function main(): Promise<void> {
     const b = combine(results.get('bare')!);
     const l = combine(results.get('local')!);
     const e = combine(results.get('ephemeral')!);
+    const d = combine(results.get('local-distinct')!);
     figure('baseline_bare_fastify_rps', b.rps, 'req/s');
     figure('baseline_bare_fastify_p50_ms', b.p50_ms, 'ms');
     figure('baseline_bare_fastify_p99_ms', b.p99_ms, 'ms');
     figure('authorize_local_rps', l.rps, 'req/s');
     figure('authorize_local_p50_ms', l.p50_ms, 'ms');
     figure('authorize_local_p99_ms', l.p99_ms, 'ms');
+    figure('authorize_local_distinct_rps', d.rps, 'req/s');
+    figure('authorize_local_distinct_p50_ms', d.p50_ms, 'ms');
+    figure('authorize_local_distinct_p99_ms', d.p99_ms, 'ms');
     figure('authorize_ephemeral_rps', e.rps, 'req/s');
     figure('authorize_ephemeral_p50_ms', e.p50_ms, 'ms');
     figure('authorize_ephemeral_p99_ms', e.p99_ms, 'ms');
     figure('ratio_local_to_baseline', l.rps / b.rps);
     figure('ratio_ephemeral_to_baseline', e.rps / b.rps);
-    const byCount = MAPPING_STEPS.map((c) => (c === MAPPING_STEPS[1] ? l : combine(results.get(`m${c}`)!)));
+    figure('ratio_local_distinct_to_baseline', d.rps / b.rps);
+    const byCount = MAPPING_STEPS.map((c) => (c === MAPPING_STEPS[1] ? d : combine(results.get(`m${c}`)!)));
     MAPPING_STEPS.forEach((c, i) => figure(`authorize_rps_${c}_mappings`, byCount[i].rps, 'req/s'));
     const rates = byCount.map((r) => r.rps);
     figure(

@@ -51,6 +51,7 @@ describe('OpenAPI description generated from the code', () => {
         certificates: undefined as never,
         pointInTime: undefined as never,
       });
+      await adapter.getInstance().ready();
       const doc = openApiDocument(app);
       const documented = new Set<string>();
       for (const [path, item] of Object.entries(doc.paths)) {

@@ -19,6 +19,7 @@ import { RegistryIndexService } from './registry/registry-index.service';
 import { PointInTimeService } from './registry/point-in-time.service';
 import { ClientCertificateService, httpsOptions } from './http/client-certificate';
 import { errorBody } from './http/error.filter';
+import { bodyProblem } from './http/body-checks';
 import { ignoreForwardAuthBodies } from './v1/forward-auth.controller';
 import { registerAuthorizeRoute } from './v1/authorize.controller';
 
@@ -39,45 +40,6 @@ export interface StartOptions {
   withWorker?: boolean;
 }
 
-/**
- * Keys that name JavaScript object machinery rather than data; libraries
- * that copy objects stumble on them, so a body holding one is refused.
- */
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** Far deeper than any Keystone or registry body; recursive code downstream stays safe. */
-const MAX_BODY_DEPTH = 64;
-
-/** Why a parsed JSON body cannot be accepted, or undefined when it can. */
-function bodyProblem(value: unknown): { message: string; reason: string } | undefined {
-  const stack: unknown[] = [value];
-  const depths = new Map<object, number>();
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'string') {
-      if (!(v as string & { isWellFormed(): boolean }).isWellFormed() || v.includes('\u0000')) {
-        return {
-          message: 'The request body holds a string PostgreSQL cannot store (a lone surrogate or a NUL character).',
-          reason: 'invalid_unicode',
-        };
-      }
-    } else if (typeof v === 'object' && v !== null) {
-      const depth = depths.get(v) ?? 1;
-      if (depth > MAX_BODY_DEPTH) {
-        return { message: `The request body nests deeper than ${MAX_BODY_DEPTH} levels.`, reason: 'body_too_deep' };
-      }
-      for (const [k, item] of Object.entries(v)) {
-        if (RESERVED_KEYS.has(k)) {
-          return { message: `The request body uses the reserved key "${k}".`, reason: 'reserved_key' };
-        }
-        if (typeof item === 'object' && item !== null) depths.set(item, depth + 1);
-        stack.push(k, item);
-      }
-    }
-  }
-  return undefined;
-}
-
 /** `POST /v1/authorize`, with or without a trailing slash or query. */
 function isAuthorizePost(req: IncomingMessage): boolean {
   if (req.method !== 'POST') return false;
@@ -95,8 +57,9 @@ function installRequestHooks(fastify: FastifyInstance, requestLogger: Logger): v
     done();
   });
   // Refused before any handler: lone UTF-16 surrogates (valid JSON, but not text PostgreSQL stores) and reserved keys.
+  // (A body kept as text, as authorize keeps it, is checked by its route once parsed.)
   fastify.addHook('preHandler', (req, reply, done) => {
-    const problem = req.body === undefined || req.body === null ? undefined : bodyProblem(req.body);
+    const problem = typeof req.body !== 'object' || req.body === null ? undefined : bodyProblem(req.body);
     if (!problem) return done();
     req.logFields = { ...req.logFields, reason: problem.reason };
     void reply.code(400).type('application/json').send(errorBody(400, problem.message, problem.reason));

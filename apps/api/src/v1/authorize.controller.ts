@@ -15,6 +15,7 @@ import type { RegistryIndexService } from '../registry/registry-index.service';
 import type { PastIndex, PointInTimeService } from '../registry/point-in-time.service';
 import type { RegistryConfig } from '../config';
 import { parseAuthorizeBody, type AuthorizeBody } from './authorize-request';
+import { bodyProblem } from '../http/body-checks';
 
 /**
  * `POST /v1/authorize`: Keystone's tokenless decision for a certificate's
@@ -104,7 +105,15 @@ export function registerAuthorizeRoute(
     return { ...(await pointInTime.at(await pointInTime.positionAt(instant))), requested: asOf };
   };
 
-  fastify.route({
+  const cache = new DecisionCache();
+
+  // In a scope of its own: the body arrives as text, so a repeated body is recognised before it is parsed.
+  fastify.register(async (scope) => {
+    const parseJson = scope.getDefaultJsonParser('error', 'ignore');
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+    scope.route({
     method: 'POST',
     url: '/v1/authorize',
     // Body parser errors (malformed JSON, wrong content type) leave in the same envelope.
@@ -112,9 +121,20 @@ export function registerAuthorizeRoute(
     handler: (req, reply) => {
       let dto;
       let request: AuthorizeRequest;
+      const raw = req.body as string;
       try {
         guard.admit(req, 'reader');
-        dto = parseAuthorizeBody(req.body);
+        const known = cache.get(raw, registry.position);
+        if (known) {
+          req.logFields = known.logFields;
+          void reply.header('X-Registry-Position', String(registry.position));
+          if (known.status === 401) void reply.header('WWW-Authenticate', `Keystone uri="${req.protocol}://${req.host}/v3"`);
+          return reply.status(known.status).type(JSON_TYPE).send(known.json);
+        }
+        const body = parseBody(parseJson, req, raw);
+        const problem = bodyProblem(body);
+        if (problem) throw validation(problem.message, problem.reason);
+        dto = parseAuthorizeBody(body);
         request = { env: dto.env, headers: dto.headers };
         if (dto.certificate !== undefined || dto.terminator !== undefined) {
           checkCertificateFields({ env: dto.has_env ? dto.env : undefined, certificate: dto.certificate, terminator: dto.terminator });
@@ -140,7 +160,12 @@ export function registerAuthorizeRoute(
         );
       }
       if (dto.min_position === undefined || registry.position >= dto.min_position) {
-        return reply.send(decide(req, reply, request));
+        const answer = decide(req, reply, request);
+        // Only what the body alone decides: not a connection's own certificate or a proxy's headers.
+        if (!dto.has_env && dto.certificate === undefined) return reply.send(answer);
+        const json = JSON.stringify(answer);
+        cache.set(raw, registry.position, { status: reply.statusCode, json, logFields: req.logFields ?? {} });
+        return reply.type(JSON_TYPE).send(json);
       }
       const wanted = dto.min_position;
       return registry.waitFor(wanted, config.maxWaitMs).then((reached) => {
@@ -156,5 +181,61 @@ export function registerAuthorizeRoute(
           });
       });
     },
+    });
   });
 }
+
+/** Runs Fastify's own JSON parser (prototype-poisoning checks included) on a body kept as text. */
+function parseBody(
+  parse: (req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => void,
+  req: FastifyRequest,
+  raw: string,
+): unknown {
+  let out: unknown;
+  let failure: Error | null = null;
+  parse(req, raw, (err, body) => {
+    failure = err;
+    out = body;
+  });
+  if (failure) throw failure;
+  return out;
+}
+
+interface KnownDecision {
+  status: number;
+  /** The answer's body, serialized. */
+  json: string;
+  logFields: Record<string, unknown>;
+}
+
+/**
+ * Decisions by exact request body, valid while the index stays at the
+ * position they were made at: services repeat the same certificate and
+ * scope on every call, and authorize is a pure function of the index and
+ * the request. Any change to the index empties it, so an answer is never
+ * older than the index. Only bodies that carry the attributes themselves
+ * (`env` or `certificate`) are kept, never point-in-time or waiting ones.
+ */
+class DecisionCache {
+  private position = -1;
+  private readonly entries = new Map<string, KnownDecision>();
+
+  get(raw: string, position: number): KnownDecision | undefined {
+    if (position !== this.position) {
+      this.entries.clear();
+      this.position = position;
+      return undefined;
+    }
+    return this.entries.get(raw);
+  }
+
+  set(raw: string, position: number, decision: KnownDecision): void {
+    if (position !== this.position || raw.length > MAX_CACHED_BODY) return;
+    if (this.entries.size >= MAX_CACHED_DECISIONS) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(raw, decision);
+  }
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const MAX_CACHED_DECISIONS = 4096;
+const MAX_CACHED_BODY = 16 * 1024;
