@@ -14,6 +14,7 @@ import { KeystoneErrorFilter } from './http/error.filter';
 import { setupOpenApi } from './http/openapi';
 import { RegistryIndexService } from './registry/registry-index.service';
 import { PointInTimeService } from './registry/point-in-time.service';
+import { SeenDecisionsService } from './registry/seen-decisions.service';
 import { ClientCertificateService, httpsOptions } from './http/client-certificate';
 import { errorBody } from './http/error.filter';
 import { ignoreForwardAuthBodies } from './v1/forward-auth.controller';
@@ -165,6 +166,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       errors: new KeystoneErrorFilter(config.insecureDebug),
       certificates: app.get(ClientCertificateService),
       pointInTime: app.get(PointInTimeService),
+      seen: app.get(SeenDecisionsService),
     });
     await registry.start(serverUrl);
     await app.listen({ port: config.port, host: config.host });

@@ -41,6 +41,23 @@ export interface RegistryConfig {
   certificateVerifyHeader?: string;
   /** Terminate TLS in the registry (TLS_CERT, TLS_KEY, TLS_CLIENT_CA: PEM file paths). */
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /**
+   * The decisions authorize has seen are recorded in batches (AUDIT_*).
+   * `failMode` (AUDIT_FAIL_MODE): `open` answers and counts what could not
+   * be recorded; `closed` refuses authorize (503 audit_unavailable) while
+   * decisions cannot be recorded.
+   */
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  failMode: 'open' | 'closed';
+  /** Write the buffered decisions at least this often (AUDIT_FLUSH_MS). */
+  flushMs: number;
+  /** ... or as soon as this many distinct rows are buffered (AUDIT_FLUSH_ROWS). */
+  flushRows: number;
+  /** The most distinct rows held in memory, buffered and being written (AUDIT_BUFFER_ROWS). */
+  bufferRows: number;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -69,6 +86,26 @@ function trustedProxiesFrom(value: string | undefined): string[] {
     }
   }
   return list;
+}
+
+function auditFrom(env: NodeJS.ProcessEnv): AuditConfig {
+  const failMode = env.AUDIT_FAIL_MODE || 'open';
+  if (failMode !== 'open' && failMode !== 'closed') {
+    throw new Error(`AUDIT_FAIL_MODE must be open or closed, got "${failMode}"`);
+  }
+  const positive = (value: string | undefined, fallback: number, name: string) => {
+    const n = intFrom(value, fallback, name);
+    if (n === 0) throw new Error(`${name} must be at least 1`);
+    return n;
+  };
+  const flushRows = positive(env.AUDIT_FLUSH_ROWS, 1000, 'AUDIT_FLUSH_ROWS');
+  const bufferRows = positive(env.AUDIT_BUFFER_ROWS, 10_000, 'AUDIT_BUFFER_ROWS');
+  return {
+    failMode,
+    flushMs: positive(env.AUDIT_FLUSH_MS, 1000, 'AUDIT_FLUSH_MS'),
+    flushRows: Math.min(flushRows, bufferRows),
+    bufferRows,
+  };
 }
 
 function headerMapFrom(value: string | undefined): Array<[string, string]> {
@@ -106,6 +143,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryCon
     certificateVerifyHeader:
       env.CERT_VERIFY_HEADER === undefined ? 'x-ssl-client-verify' : env.CERT_VERIFY_HEADER.toLowerCase() || undefined,
     tls: tlsFrom(env),
+    audit: auditFrom(env),
   };
 }
 

@@ -14,6 +14,7 @@ import { errorBody, type KeystoneErrorFilter } from '../http/error.filter';
 import type { RegistryIndexService } from '../registry/registry-index.service';
 import type { PastIndex, PointInTimeService } from '../registry/point-in-time.service';
 import type { RegistryConfig } from '../config';
+import type { SeenDecisionsService } from '../registry/seen-decisions.service';
 import { parseAuthorizeBody, type AuthorizeBody } from './authorize-request';
 
 /**
@@ -27,7 +28,10 @@ import { parseAuthorizeBody, type AuthorizeBody } from './authorize-request';
  * it in X-Registry-Position); every answer carries the position it was
  * computed at, in X-Registry-Position and in the body. `as_of` (an ISO 8601
  * instant) or `at_position` answer from the state folded from the log up to
- * then, naming the events the answer rests on in `decided_by`.
+ * then, naming the events the answer rests on in `decided_by`. Every other
+ * decision is handed to `seen` (in memory; written in batches later); with
+ * AUDIT_FAIL_MODE=closed, a decision that cannot be recorded is answered
+ * 503 `audit_unavailable` instead.
  */
 /** A calendar date, or a date and time with seconds optional and fractions allowed. */
 const ISO_8601 = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:[zZ]|[+-]\d\d(?::?\d\d)?)?$/;
@@ -41,9 +45,10 @@ export function registerAuthorizeRoute(
     errors: KeystoneErrorFilter;
     certificates: ClientCertificateService;
     pointInTime: PointInTimeService;
+    seen: SeenDecisionsService;
   },
 ): void {
-  const { registry, config, guard, errors, certificates, pointInTime } = deps;
+  const { registry, config, guard, errors, certificates, pointInTime, seen } = deps;
 
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = errors.render(err, req);
@@ -58,6 +63,7 @@ export function registerAuthorizeRoute(
     const position = past ? past.position : registry.position;
     const result = authorize(index, request);
     void reply.header('X-Registry-Position', String(position));
+    if (!past && !seen.decision(index, request, result)) return auditUnavailable(req, reply, position);
     const pointInTime = past
       ? {
           as_of: { position, recorded_at: past.recorded_at, requested: past.requested },
@@ -78,6 +84,15 @@ export function registerAuthorizeRoute(
       error: { code: result.status, title: result.title, message: result.message, reason: result.reason },
       position,
       ...pointInTime,
+    };
+  };
+
+  const auditUnavailable = (req: FastifyRequest, reply: FastifyReply, position: number) => {
+    req.logFields = { decision: 'refused', reason: 'audit_unavailable' };
+    void reply.status(503).header('Retry-After', '1');
+    return {
+      ...errorBody(503, 'Decisions cannot be recorded at the moment, and AUDIT_FAIL_MODE is closed.', 'audit_unavailable'),
+      position,
     };
   };
 
