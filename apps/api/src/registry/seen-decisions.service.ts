@@ -273,7 +273,7 @@ export class SeenDecisionsService implements OnModuleInit, OnApplicationShutdown
     this.buffer = new Map();
     this.writing = batch.size;
     try {
-      const rows = [...batch].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, row]) => {
+      const rows = [...batch].map(([key, row]) => {
         const issuer = storable(row.issuer);
         const subject = storable(row.subject);
         let env: Record<string, string> | null = null;
@@ -297,9 +297,15 @@ export class SeenDecisionsService implements OnModuleInit, OnApplicationShutdown
           env,
         };
       });
+      const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      rows.sort((a, b) => order(a.key, b.key));
+      const identities = rows.filter((r) => r.env !== null).sort((a, b) => order(a.identity_id, b.identity_id));
       await this.dataSource.transaction(async (m) => {
+        for (let i = 0; i < identities.length; i += CHUNK) {
+          await m.query(INSERT_IDENTITIES, [JSON.stringify(identities.slice(i, i + CHUNK))]);
+        }
         for (let i = 0; i < rows.length; i += CHUNK) {
-          await m.query(UPSERT, [JSON.stringify(rows.slice(i, i + CHUNK))]);
+          await m.query(UPSERT_DECISIONS, [JSON.stringify(rows.slice(i, i + CHUNK))]);
         }
       });
       let decisions = 0;
@@ -338,28 +344,27 @@ export class SeenDecisionsService implements OnModuleInit, OnApplicationShutdown
 }
 
 /**
- * One statement per batch: the identities first seen with a usable
- * environment (kept as first seen), then the rows, adding counts and
- * widening [first_seen, last_seen]. Rows come sorted by key, so concurrent
- * writers lock in the same order.
+ * Identities first seen with a usable environment, kept as first seen.
+ * Identities, then decisions, each in key order: concurrent writers (other
+ * API processes) take their row locks in the same order.
  */
-const UPSERT = `
-  WITH batch AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(key text, identity_id text, issuer_dn text, subject_dn text,
-      scope_type text, scope text, outcome text, reason text, roles jsonb, first_seen timestamptz,
-      last_seen timestamptz, count bigint, env jsonb)
-  ), identities AS (
-    INSERT INTO audit_seen_identities (id, issuer_dn, subject_dn, env, first_seen)
-    SELECT DISTINCT ON (identity_id) identity_id, issuer_dn, subject_dn, env, first_seen
-    FROM batch WHERE env IS NOT NULL
-    ORDER BY identity_id, first_seen
-    ON CONFLICT (id) DO NOTHING
-  )
+const INSERT_IDENTITIES = `
+  INSERT INTO audit_seen_identities (id, issuer_dn, subject_dn, env, first_seen)
+  SELECT DISTINCT ON (identity_id) identity_id, issuer_dn, subject_dn, env, first_seen
+  FROM jsonb_to_recordset($1::jsonb) AS r(identity_id text, issuer_dn text, subject_dn text, env jsonb, first_seen timestamptz)
+  ORDER BY identity_id, first_seen
+  ON CONFLICT (id) DO NOTHING`;
+
+/** One multi-row upsert: counts add up, [first_seen, last_seen] widens. */
+const UPSERT_DECISIONS = `
   INSERT INTO audit_seen_decisions AS t (key, identity_id, issuer_dn, subject_dn, scope_type, scope, outcome, reason,
     roles, first_seen, last_seen, count)
   SELECT key, identity_id, issuer_dn, subject_dn, scope_type, scope, outcome, reason,
     ARRAY(SELECT jsonb_array_elements_text(roles)), first_seen, last_seen, count
-  FROM batch
+  FROM jsonb_to_recordset($1::jsonb) AS r(key text, identity_id text, issuer_dn text, subject_dn text,
+    scope_type text, scope text, outcome text, reason text, roles jsonb, first_seen timestamptz,
+    last_seen timestamptz, count bigint)
+  ORDER BY key
   ON CONFLICT (key) DO UPDATE SET
     count = t.count + excluded.count,
     first_seen = least(t.first_seen, excluded.first_seen),
