@@ -182,6 +182,30 @@ describe('decisions authorize has seen', () => {
     await must('PUT', '/v3/projects/p-app/users/u-ada/roles/r-reader');
   });
 
+  test('an export made before a seen identity joined the timeline still verifies; the next one after an event has it', async () => {
+    const ds = reg.registry.dataSource;
+    const projector = new GrantTimelineProjector(ds, 500, 0);
+    await must('POST', '/v3/users', { user: { id: 'u-dan', name: 'dan', domain_id: 'default' } });
+    await must('PUT', '/v3/projects/p-app/users/u-dan/roles/r-reader');
+    await projector.catchUp();
+    assert.equal((await authorize(envOf('dan'))).status, 200);
+    await seenService(reg).flush();
+    const exported = async () => {
+      const res = await fetch(`${reg.url}/v1/audit/export?format=jsonl`, { headers: { 'X-Auth-Token': 'test-admin-token' } });
+      assert.equal(res.status, 200);
+      return res.text();
+    };
+    const before = await exported();
+    await projector.catchUp();
+    const grants = await reg.call('GET', `/v1/audit/grants?issuer=${encodeURIComponent(ISSUER)}&subject=${encodeURIComponent('CN=dan,O=Example')}`);
+    assert.deepEqual(grants.body.intervals.map((i: any) => [i.project_id, i.roles]), [['p-app', ['reader']]]);
+    assert.equal(await exported(), before, 'the same plan gives the same bytes');
+    assert.ok(!before.includes('CN=dan,O=Example'));
+    await must('PATCH', '/v3/projects/p-app', { project: { description: 'moved on' } });
+    await projector.catchUp();
+    assert.ok((await exported()).includes('CN=dan,O=Example'));
+  });
+
   test('open mode: while decisions cannot be written authorize keeps answering, keeps what fits and counts the rest', async () => {
     const service = seenService(reg);
     const recordedBefore = service.status().recorded;
