@@ -35,8 +35,9 @@ const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every
  * time they are named and stay followed after; so do identities the
  * authorize endpoints have seen (audit_seen_identities, evaluated with the
  * attributes of their first decision), picked up at most every
- * `seenEveryMs`. Each batch and the checkpoint commit together; the in-memory state is dropped whenever a
- * batch fails or the checkpoint moved under it, and folded again.
+ * `seenEveryMs`. Each batch and the checkpoint commit together; the
+ * in-memory state is dropped whenever a batch fails or the checkpoint moved
+ * under it, and folded again.
  */
 export class GrantTimelineProjector {
   private index?: AuthorizationIndex;
