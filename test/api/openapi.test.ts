@@ -50,6 +50,7 @@ describe('OpenAPI description generated from the code', () => {
         errors: undefined as never,
         certificates: undefined as never,
         pointInTime: undefined as never,
+        seen: undefined as never,
       });
       await adapter.getInstance().ready();
       const doc = openApiDocument(app);

@@ -19,6 +19,7 @@ import { ChangesService } from './registry/changes.service';
 import { RecordChangeHandler } from './registry/record-change';
 import { PointInTimeService } from './registry/point-in-time.service';
 import { RegistryIndexService } from './registry/registry-index.service';
+import { SeenDecisionsService } from './registry/seen-decisions.service';
 import { ForwardAuthController } from './v1/forward-auth.controller';
 import { ClientCertificateService } from './http/client-certificate';
 import { AuditController } from './v1/audit.controller';
@@ -56,6 +57,7 @@ export class AppModule {
         { provide: EventStore, useFactory: () => new EventStore(dataSource) },
         RegistryIndexService,
         PointInTimeService,
+        SeenDecisionsService,
         RecordChangeHandler,
         ChangesService,
         ClientCertificateService,

@@ -17,6 +17,7 @@ import { KeystoneErrorFilter } from './http/error.filter';
 import { setupOpenApi } from './http/openapi';
 import { RegistryIndexService } from './registry/registry-index.service';
 import { PointInTimeService } from './registry/point-in-time.service';
+import { SeenDecisionsService } from './registry/seen-decisions.service';
 import { ClientCertificateService, httpsOptions } from './http/client-certificate';
 import { errorBody } from './http/error.filter';
 import { bodyProblem } from './http/body-checks';
@@ -156,6 +157,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       errors: new KeystoneErrorFilter(config.insecureDebug),
       certificates,
       pointInTime: app.get(PointInTimeService),
+      seen: app.get(SeenDecisionsService),
     };
     const authorizeApp = Fastify(fastifyOptions);
     installRequestHooks(authorizeApp, requestLogger);

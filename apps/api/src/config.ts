@@ -47,6 +47,23 @@ export interface RegistryConfig {
    * `name@domain-name` or a project id). Absent: certificates give no rights.
    */
   registryProject?: RegistryProjectRef;
+  /**
+   * The decisions authorize has seen are recorded in batches (AUDIT_*).
+   * `failMode` (AUDIT_FAIL_MODE): `open` answers and counts what could not
+   * be recorded; `closed` refuses authorize (503 audit_unavailable) while
+   * decisions cannot be recorded.
+   */
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  failMode: 'open' | 'closed';
+  /** Write the buffered decisions at least this often (AUDIT_FLUSH_MS). */
+  flushMs: number;
+  /** ... or as soon as this many distinct rows are buffered (AUDIT_FLUSH_ROWS). */
+  flushRows: number;
+  /** The most distinct rows held in memory, buffered and being written (AUDIT_BUFFER_ROWS). */
+  bufferRows: number;
 }
 
 /** A project named by id, or by name within a domain named by name. */
@@ -78,6 +95,26 @@ function trustedProxiesFrom(value: string | undefined): string[] {
     }
   }
   return list;
+}
+
+function auditFrom(env: NodeJS.ProcessEnv): AuditConfig {
+  const failMode = env.AUDIT_FAIL_MODE || 'open';
+  if (failMode !== 'open' && failMode !== 'closed') {
+    throw new Error(`AUDIT_FAIL_MODE must be open or closed, got "${failMode}"`);
+  }
+  const positive = (value: string | undefined, fallback: number, name: string) => {
+    const n = intFrom(value, fallback, name);
+    if (n === 0) throw new Error(`${name} must be at least 1`);
+    return n;
+  };
+  const flushRows = positive(env.AUDIT_FLUSH_ROWS, 1000, 'AUDIT_FLUSH_ROWS');
+  const bufferRows = positive(env.AUDIT_BUFFER_ROWS, 10_000, 'AUDIT_BUFFER_ROWS');
+  return {
+    failMode,
+    flushMs: positive(env.AUDIT_FLUSH_MS, 1000, 'AUDIT_FLUSH_MS'),
+    flushRows: Math.min(flushRows, bufferRows),
+    bufferRows,
+  };
 }
 
 function headerMapFrom(value: string | undefined): Array<[string, string]> {
@@ -138,6 +175,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RegistryCon
       env.CERT_VERIFY_HEADER === undefined ? 'x-ssl-client-verify' : env.CERT_VERIFY_HEADER.toLowerCase() || undefined,
     tls: tlsFrom(env),
     registryProject: registryProjectFrom(env.REGISTRY_AUTH_PROJECT),
+    audit: auditFrom(env),
   };
   if (config.registryProject && !config.tls?.clientCaFile && config.trustedProxies.length === 0) {
     // Nothing would ever carry a client certificate: a silent no-op is worse than a refusal to start.

@@ -223,7 +223,9 @@ export class AuditExport {
     )) {
       yield changeRecord(row);
     }
-    // Intervals as the timeline stood at `through`: a later close is not shown.
+    // Intervals as the timeline stood at `through`: a later close is not shown. An identity authorize has
+    // seen joins the timeline without an event; it is exported once the log has moved past where it joined,
+    // so that an export made before it joined still verifies.
     for await (const row of stream<IntervalRow>(
       this.client,
       `SELECT i.identity_id, a.issuer_dn, a.subject_dn, i.target_type, i.target_id, i.roles, i.from_position, i.from_at,
@@ -235,6 +237,7 @@ export class AuditExport {
               CASE WHEN i.to_position <= $1 THEN i.to_reason END AS to_reason
        FROM grant_intervals i JOIN audit_identities a ON a.id = i.identity_id
        WHERE i.from_position <= $1
+         AND (a.source <> 'seen' OR a.since_position < $1)
          AND ($3::timestamptz IS NULL OR i.from_at < $3)
          AND ($2::timestamptz IS NULL OR i.to_position IS NULL OR i.to_position > $1 OR i.to_at > $2)
        ORDER BY i.from_position, i.identity_id, i.target_type, i.target_id`,

@@ -32,15 +32,23 @@ const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every
  * An identity tracked later is first evaluated over the whole log before it,
  * so the timeline does not depend on when it was registered. Identities a
  * mapping in use names (see namedIdentities) join the same way the first
- * time they are named and stay followed after. Each batch and
- * the checkpoint commit together; the in-memory state is dropped whenever a
- * batch fails or the checkpoint moved under it, and folded again.
+ * time they are named and stay followed after; so do identities the
+ * authorize endpoints have seen (audit_seen_identities, evaluated with the
+ * attributes of their first decision), picked up at most every
+ * `seenEveryMs`. Each batch and the checkpoint commit together; the
+ * in-memory state is dropped whenever a batch fails or the checkpoint moved
+ * under it, and folded again.
  */
 export class GrantTimelineProjector {
   private index?: AuthorizationIndex;
   private held = new Map<string, Map<string, OpenInterval>>();
   /** Identities ever named by a mapping in use, by id. */
   private named = new Map<string, TrackedIdentity>();
+  /** Identities authorize has seen that the timeline follows, by id. */
+  private seen = new Map<string, TrackedIdentity>();
+  private seenCheckedAt = -Infinity;
+  /** Seen identities the last step started following. */
+  private seenFollowed = 0;
   /** What each followed identity's last evaluation depended on, and the reverse indexes. */
   private readonly deps = new Dependencies();
   /** Interval writes of the batch in progress, flushed before its checkpoint (or a delete) is written. */
@@ -50,6 +58,8 @@ export class GrantTimelineProjector {
   constructor(
     private readonly dataSource: DataSource,
     private readonly batchSize = 500,
+    /** How often to look for identities authorize has newly seen (each look that finds some replays the log once). */
+    private readonly seenEveryMs = 5000,
   ) {}
 
   /** Projects one batch; returns how many events it applied. */
@@ -62,6 +72,7 @@ export class GrantTimelineProjector {
       if (!this.index || this.index.state.position !== checkpoint) await this.load(runner, checkpoint);
       const events = await readAfter(runner, checkpoint, this.batchSize);
       for (const event of events) await this.apply(runner, event);
+      this.seenFollowed = await this.followSeen(runner, events.length > 0 ? events.at(-1)!.position : checkpoint);
       await this.flush(runner);
       if (events.length > 0) {
         await runner.query('UPDATE checkpoints SET position = $2, updated_at = now() WHERE name = $1', [
@@ -83,7 +94,7 @@ export class GrantTimelineProjector {
   }
 
   async catchUp(): Promise<number> {
-    while ((await this.step()) > 0) {
+    while ((await this.step()) > 0 || this.seenFollowed > 0) {
       // keep going
     }
     return this.checkpoint();
@@ -102,9 +113,11 @@ export class GrantTimelineProjector {
       await m.query('DELETE FROM grant_intervals');
       await m.query('DELETE FROM audit_identities');
       await m.query('DELETE FROM audit_named_identities');
+      await m.query('UPDATE audit_seen_identities SET since_position = NULL WHERE since_position IS NOT NULL');
       await m.query('DELETE FROM checkpoints WHERE name = $1', [TIMELINE_PROJECTION]);
     });
     this.index = undefined;
+    this.seenCheckedAt = -Infinity;
   }
 
   private async lockCheckpoint(runner: QueryRunner): Promise<number> {
@@ -132,6 +145,12 @@ export class GrantTimelineProjector {
     for (const n of named) {
       this.named.set(n.id, { id: n.id, issuer: n.issuer_dn, subject: n.subject_dn, label: n.label, env: n.env });
     }
+    this.seen = new Map();
+    const seen = (await runner.query(
+      'SELECT id, issuer_dn, subject_dn, env FROM audit_seen_identities WHERE since_position IS NOT NULL',
+    )) as SeenIdentityRow[];
+    for (const n of seen) this.seen.set(n.id, seenIdentity(n));
+    this.seenCheckedAt = -Infinity;
     for (const row of rows) {
       let mine = this.held.get(row.identity_id);
       if (!mine) this.held.set(row.identity_id, (mine = new Map()));
@@ -154,7 +173,9 @@ export class GrantTimelineProjector {
     if (event.type === 'IdentityUntracked') {
       await this.forget(runner, event.data.id);
       const named = this.named.get(event.data.id);
+      const seen = this.seen.get(event.data.id);
       if (named) await this.follow(runner, [named], 'mapping', event.position);
+      else if (seen) await this.follow(runner, [seen], 'seen', event.position);
       return;
     }
     if (NAMING_EVENTS.has(event.type)) {
@@ -179,20 +200,52 @@ export class GrantTimelineProjector {
     }
   }
 
-  /** Every identity the timeline follows: registered ones, then those only a mapping named. */
+  /** Every identity the timeline follows: registered ones, then those only a mapping named, then those only seen. */
   private *followed(): Iterable<TrackedIdentity> {
     const state = this.index!.state;
     yield* state.trackedIdentities.values();
     for (const identity of this.named.values()) if (!state.trackedIdentities.has(identity.id)) yield identity;
+    for (const identity of this.seen.values()) {
+      if (!state.trackedIdentities.has(identity.id) && !this.named.has(identity.id)) yield identity;
+    }
   }
 
-  /** The followed identities with these ids (a registered one over the one a mapping named). */
+  /** The followed identities with these ids (registered over named by a mapping over seen). */
   private *lookUp(ids: Set<string>): Iterable<TrackedIdentity> {
     const state = this.index!.state;
     for (const id of ids) {
-      const identity = state.trackedIdentities.get(id) ?? this.named.get(id);
+      const identity = state.trackedIdentities.get(id) ?? this.named.get(id) ?? this.seen.get(id);
       if (identity) yield identity;
     }
+  }
+
+  /**
+   * Starts following identities authorize has newly seen, as of `upTo` (the
+   * position the batch ends at), marking them in the same transaction as the
+   * checkpoint. One that is registered or named by a mapping is already
+   * followed as such. Returns how many it picked up.
+   */
+  private async followSeen(runner: QueryRunner, upTo: number): Promise<number> {
+    if (Date.now() - this.seenCheckedAt < this.seenEveryMs) return 0;
+    this.seenCheckedAt = Date.now();
+    const rows = (await runner.query(
+      `SELECT id, issuer_dn, subject_dn, env FROM audit_seen_identities WHERE since_position IS NULL
+       ORDER BY first_seen, id LIMIT $1`,
+      [SEEN_PER_STEP],
+    )) as SeenIdentityRow[];
+    if (rows.length === 0) return 0;
+    // More are waiting: look again at the next step.
+    if (rows.length === SEEN_PER_STEP) this.seenCheckedAt = -Infinity;
+    const state = this.index!.state;
+    const fresh: TrackedIdentity[] = [];
+    for (const row of rows) {
+      const identity = seenIdentity(row);
+      this.seen.set(identity.id, identity);
+      if (!state.trackedIdentities.has(identity.id) && !this.named.has(identity.id)) fresh.push(identity);
+    }
+    await runner.query('UPDATE audit_seen_identities SET since_position = $2 WHERE id = ANY($1)', [rows.map((r) => r.id), upTo]);
+    if (fresh.length > 0) await this.follow(runner, fresh, 'seen', upTo);
+    return rows.length;
   }
 
   private async forget(runner: QueryRunner, id: string): Promise<void> {
@@ -207,7 +260,7 @@ export class GrantTimelineProjector {
   private async follow(
     runner: QueryRunner,
     identities: TrackedIdentity[],
-    source: 'registered' | 'mapping',
+    source: 'registered' | 'mapping' | 'seen',
     upTo: number,
   ): Promise<void> {
     for (const identity of identities) {
@@ -327,6 +380,20 @@ export class GrantTimelineProjector {
       );
     }
   }
+}
+
+/** Seen identities taken up per step (their intervals come from one replay of the log). */
+const SEEN_PER_STEP = 1000;
+
+interface SeenIdentityRow {
+  id: string;
+  issuer_dn: string;
+  subject_dn: string;
+  env: Record<string, string>;
+}
+
+function seenIdentity(row: SeenIdentityRow): TrackedIdentity {
+  return { id: row.id, issuer: row.issuer_dn, subject: row.subject_dn, label: 'seen by authorize', env: row.env };
 }
 
 interface IntervalWrite {

@@ -85,7 +85,10 @@ const AUTHORIZE_OPERATION = {
     '401': { description: 'Identity not established', content: { 'application/json': { schema: ERROR } } },
     '403': { description: 'Forbidden', content: { 'application/json': { schema: ERROR } } },
     '404': { description: 'Scope not found', content: { 'application/json': { schema: ERROR } } },
-    '503': { description: 'Index behind min_position', content: { 'application/json': { schema: ERROR } } },
+    '503': {
+      description: 'Index behind min_position (index_behind), or decisions cannot be recorded and AUDIT_FAIL_MODE=closed (audit_unavailable)',
+      content: { 'application/json': { schema: ERROR } },
+    },
   },
 };
 

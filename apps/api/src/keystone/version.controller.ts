@@ -1,12 +1,16 @@
-import { Controller, Get, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireAccess } from '../http/auth.guard';
 import { baseUrl } from '../http/request-context';
 import { RegistryIndexService } from '../registry/registry-index.service';
+import { SeenDecisionsService } from '../registry/seen-decisions.service';
 
 @Controller()
 export class VersionController {
-  constructor(private readonly registry: RegistryIndexService) {}
+  constructor(
+    private readonly registry: RegistryIndexService,
+    private readonly seen: SeenDecisionsService,
+  ) {}
 
   @Get('v3')
   @RequireAccess('public')
@@ -28,9 +32,20 @@ export class VersionController {
     return { status: 'ok' };
   }
 
+  /**
+   * Ready, with how the recording of authorize decisions goes in this
+   * process (`audit.dropped`: answered but not recorded). With
+   * AUDIT_FAIL_MODE=closed a process that cannot record refuses authorize,
+   * so it answers 503 here too and a load balancer can route around it.
+   */
   @Get('ready')
   @RequireAccess('public')
-  ready() {
-    return { status: 'ready', position: this.registry.position };
+  ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    const audit = this.seen.status();
+    if (audit.fail_mode === 'closed' && !audit.recording) {
+      void reply.status(503);
+      return { status: 'audit_unavailable', position: this.registry.position, audit };
+    }
+    return { status: 'ready', position: this.registry.position, audit };
   }
 }

@@ -68,6 +68,40 @@ function interval(row: IntervalRow) {
 
 const ENV_NAME = /^(?:HTTPS|SSL_CLIENT_[A-Z0-9_]+)$/;
 
+interface SeenRow {
+  identity_id: string;
+  issuer_dn: string;
+  subject_dn: string;
+  scope_type: 'project' | 'domain' | 'requested';
+  scope: string;
+  outcome: 'granted' | 'refused';
+  reason: string | null;
+  roles: string[];
+  first_seen: Date;
+  last_seen: Date;
+  count: string;
+}
+
+const SEEN_LIMIT = 1000;
+const SEEN_MAX_LIMIT = 10_000;
+
+function seenRow(row: SeenRow) {
+  const scope =
+    row.scope_type === 'requested'
+      ? { requested_scope: JSON.parse(row.scope) as Record<string, string> }
+      : { [row.scope_type === 'project' ? 'project_id' : 'domain_id']: row.scope };
+  return {
+    identity: { id: row.identity_id, issuer: row.issuer_dn, subject: row.subject_dn },
+    ...scope,
+    outcome: row.outcome,
+    reason: row.reason,
+    roles: row.roles,
+    first_seen: row.first_seen.toISOString(),
+    last_seen: row.last_seen.toISOString(),
+    count: Number(row.count),
+  };
+}
+
 /**
  * The audit: identities the grant timeline follows, the intervals during
  * which they held roles, and who held a role where. Read from the worker's
@@ -177,6 +211,58 @@ export class AuditController {
     }
     const rows = await this.intervals(['i.identity_id = $1'], [id], from, to);
     return { identity_id: id, intervals: rows.map(interval), projected_through: await this.checkpoint() };
+  }
+
+  /**
+   * The decisions the authorize endpoints have seen, one row per identity,
+   * scope, outcome and roles, seen in [from, to]; `outcome` is granted,
+   * refused or a refusal's reason. Newest first, at most `limit` rows.
+   * Decisions reach the table in batches, a moment after they are answered.
+   */
+  @Get('seen')
+  @RequireAccess('auditor')
+  async seen(
+    @Query('issuer') issuer?: string,
+    @Query('subject') subject?: string,
+    @Query('from') fromParam?: string,
+    @Query('to') toParam?: string,
+    @Query('outcome') outcome?: string,
+    @Query('limit') limitParam?: string,
+  ) {
+    const from = instantParam('from', fromParam);
+    const to = instantParam('to', toParam);
+    if (from && to && from > to) throw validation('from is after to.', 'invalid_time_range');
+    let limit = SEEN_LIMIT;
+    if (limitParam !== undefined && limitParam !== '') {
+      limit = Number(limitParam);
+      if (!/^\d+$/.test(limitParam) || limit < 1 || limit > SEEN_MAX_LIMIT) {
+        throw validation(`limit must be an integer from 1 to ${SEEN_MAX_LIMIT}.`, 'invalid_limit');
+      }
+    }
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(clause(`$${params.length}`));
+    };
+    if (issuer !== undefined && subject !== undefined) add((n) => `identity_id = ${n}`, trackedIdentityId(issuer, subject));
+    if (issuer !== undefined) add((n) => `issuer_dn = ${n}`, issuer);
+    if (subject !== undefined) add((n) => `subject_dn = ${n}`, subject);
+    if (outcome !== undefined && outcome !== '') {
+      if (!/^[a-z0-9_]{1,64}$/.test(outcome)) throw validation('outcome is granted, refused or a refusal reason.', 'invalid_outcome');
+      if (outcome === 'granted' || outcome === 'refused') add((n) => `outcome = ${n}`, outcome);
+      else add((n) => `reason = ${n}`, outcome);
+    }
+    if (from) add((n) => `last_seen >= ${n}`, from);
+    if (to) add((n) => `first_seen <= ${n}`, to);
+    params.push(limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT identity_id, issuer_dn, subject_dn, scope_type, scope, outcome, reason, roles, first_seen, last_seen, count
+       FROM audit_seen_decisions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY last_seen DESC, key LIMIT $${params.length}`,
+      params,
+    )) as SeenRow[];
+    return { seen: rows.slice(0, limit).map(seenRow), truncated: rows.length > limit };
   }
 
   /** Who held `role` (or any role) on a project or domain during [from, to]. */

@@ -6,6 +6,7 @@ import {
   validation,
   type AuthorizationIndex,
   type AuthorizeRequest,
+  type AuthorizeResult,
 } from '../../../../libs/domain/src';
 import type { ClientCertificateService } from '../http/client-certificate';
 import { checkCertificateFields, requestFromCertificate, type Terminator } from './certificate-env';
@@ -14,6 +15,7 @@ import { errorBody, type KeystoneErrorFilter } from '../http/error.filter';
 import type { RegistryIndexService } from '../registry/registry-index.service';
 import type { PastIndex, PointInTimeService } from '../registry/point-in-time.service';
 import type { RegistryConfig } from '../config';
+import type { SeenDecisionsService } from '../registry/seen-decisions.service';
 import { parseAuthorizeBody, type AuthorizeBody } from './authorize-request';
 import { bodyProblem } from '../http/body-checks';
 
@@ -28,7 +30,10 @@ import { bodyProblem } from '../http/body-checks';
  * it in X-Registry-Position); every answer carries the position it was
  * computed at, in X-Registry-Position and in the body. `as_of` (an ISO 8601
  * instant) or `at_position` answer from the state folded from the log up to
- * then, naming the events the answer rests on in `decided_by`.
+ * then, naming the events the answer rests on in `decided_by`. Every other
+ * decision is handed to `seen` (in memory; written in batches later); with
+ * AUDIT_FAIL_MODE=closed, a decision that cannot be recorded is answered
+ * 503 `audit_unavailable` instead.
  */
 /** A calendar date, or a date and time with seconds optional and fractions allowed. */
 const ISO_8601 = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:[zZ]|[+-]\d\d(?::?\d\d)?)?$/;
@@ -42,9 +47,10 @@ export function registerAuthorizeRoute(
     errors: KeystoneErrorFilter;
     certificates: ClientCertificateService;
     pointInTime: PointInTimeService;
+    seen: SeenDecisionsService;
   },
 ): void {
-  const { registry, config, guard, errors, certificates, pointInTime } = deps;
+  const { registry, config, guard, errors, certificates, pointInTime, seen } = deps;
 
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = errors.render(err, req);
@@ -53,12 +59,20 @@ export function registerAuthorizeRoute(
     return reply.status(status).type('application/json').send({ ...body, position: registry.position });
   };
 
-  const decide = (req: FastifyRequest, reply: FastifyReply, request: AuthorizeRequest, past?: PastIndex & { requested: string | number }) => {
+  const decide = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    request: AuthorizeRequest,
+    past?: PastIndex & { requested: string | number },
+    decided?: { result?: AuthorizeResult },
+  ) => {
     // The index and its position are read together, with no await in between.
     const index: AuthorizationIndex = past?.index ?? registry.index;
     const position = past ? past.position : registry.position;
     const result = authorize(index, request);
+    if (decided) decided.result = result;
     void reply.header('X-Registry-Position', String(position));
+    if (!past && !seen.decision(index, request, result)) return auditUnavailable(req, reply, position);
     const pointInTime = past
       ? {
           as_of: { position, recorded_at: past.recorded_at, requested: past.requested },
@@ -79,6 +93,15 @@ export function registerAuthorizeRoute(
       error: { code: result.status, title: result.title, message: result.message, reason: result.reason },
       position,
       ...pointInTime,
+    };
+  };
+
+  const auditUnavailable = (req: FastifyRequest, reply: FastifyReply, position: number) => {
+    req.logFields = { decision: 'refused', reason: 'audit_unavailable' };
+    void reply.status(503).header('Retry-After', '1');
+    return {
+      ...errorBody(503, 'Decisions cannot be recorded at the moment, and AUDIT_FAIL_MODE is closed.', 'audit_unavailable'),
+      position,
     };
   };
 
@@ -126,8 +149,11 @@ export function registerAuthorizeRoute(
         guard.admit(req, 'reader');
         const known = cache.get(raw, registry.position);
         if (known) {
-          req.logFields = known.logFields;
           void reply.header('X-Registry-Position', String(registry.position));
+          if (!seen.decision(registry.index, known.request, known.result)) {
+            return reply.send(auditUnavailable(req, reply, registry.position));
+          }
+          req.logFields = known.logFields;
           if (known.status === 401) void reply.header('WWW-Authenticate', `Keystone uri="${req.protocol}://${req.host}/v3"`);
           return reply.status(known.status).type(JSON_TYPE).send(known.json);
         }
@@ -160,11 +186,20 @@ export function registerAuthorizeRoute(
         );
       }
       if (dto.min_position === undefined || registry.position >= dto.min_position) {
-        const answer = decide(req, reply, request);
-        // Only what the body alone decides: not a connection's own certificate or a proxy's headers.
-        if (!dto.has_env && dto.certificate === undefined) return reply.send(answer);
+        const decided: { result?: AuthorizeResult } = {};
+        const answer = decide(req, reply, request, undefined, decided);
+        // Only what the body alone decides (not a connection's own certificate or a proxy's headers), and only decisions.
+        if ((!dto.has_env && dto.certificate === undefined) || decided.result === undefined || reply.statusCode === 503) {
+          return reply.send(answer);
+        }
         const json = JSON.stringify(answer);
-        cache.set(raw, registry.position, { status: reply.statusCode, json, logFields: req.logFields ?? {} });
+        cache.set(raw, registry.position, {
+          status: reply.statusCode,
+          json,
+          logFields: req.logFields ?? {},
+          request,
+          result: decided.result,
+        });
         return reply.type(JSON_TYPE).send(json);
       }
       const wanted = dto.min_position;
@@ -206,6 +241,9 @@ interface KnownDecision {
   /** The answer's body, serialized. */
   json: string;
   logFields: Record<string, unknown>;
+  /** What was asked and decided, recorded again as seen on every repeat. */
+  request: AuthorizeRequest;
+  result: AuthorizeResult;
 }
 
 /**

@@ -5,6 +5,7 @@ import { RequireAccess } from '../http/auth.guard';
 import { ClientCertificateService } from '../http/client-certificate';
 import { errorBody } from '../http/error.filter';
 import { RegistryIndexService } from '../registry/registry-index.service';
+import { SeenDecisionsService } from '../registry/seen-decisions.service';
 
 /**
  * Forward-auth for a gateway (nginx auth_request, HAProxy, Envoy ext_authz).
@@ -18,6 +19,8 @@ import { RegistryIndexService } from '../registry/registry-index.service';
  * TRUSTED_PROXIES, so an arbitrary client learns nothing it could not learn
  * by presenting its own certificate. GET, HEAD and every method below
  * /v1/authorize/ are forward-auth; POST /v1/authorize is the JSON API.
+ * Decisions are recorded as the JSON API's are (503 `audit_unavailable`
+ * when they cannot be and AUDIT_FAIL_MODE=closed).
  */
 @Controller('v1/authorize')
 @RequireAccess('public')
@@ -25,6 +28,7 @@ export class ForwardAuthController {
   constructor(
     private readonly registry: RegistryIndexService,
     private readonly certificates: ClientCertificateService,
+    private readonly seen: SeenDecisionsService,
   ) {}
 
   @Get()
@@ -81,14 +85,22 @@ export class ForwardAuthController {
     }
     // The index and its position are read together, with no await in between.
     const position = this.registry.position;
-    const result = authorize(this.registry.index, { env: found.env, headers: this.certificates.visibleHeaders(req) });
+    const index = this.registry.index;
+    const request = { env: found.env, headers: this.certificates.visibleHeaders(req) };
+    const result = authorize(index, request);
     void reply.header('X-Registry-Position', String(position));
+    const noRoles = result.outcome === 'granted' && result.auth_context.roles.length === 0;
+    if (!this.seen.decision(index, request, result, noRoles ? 'no_roles' : undefined)) {
+      req.logFields = { decision: 'refused', reason: 'audit_unavailable', ...base };
+      void reply.status(503).header('Retry-After', '1').header('X-Auth-Refused-Reason', 'audit_unavailable');
+      return errorBody(503, 'Decisions cannot be recorded at the moment, and AUDIT_FAIL_MODE is closed.', 'audit_unavailable');
+    }
     if (result.outcome === 'refused') {
       // Gateways understand only 401 and 403: identity problems stay 401, every other refusal is 403.
       const status = result.status === 401 ? 401 : 403;
       return this.refuse(req, reply, status, result.reason, result.message, { ...base, keystone_status: result.status }, result.detail);
     }
-    if (result.auth_context.roles.length === 0) {
+    if (noRoles) {
       return this.refuse(req, reply, 403, 'no_roles', 'The identity has no role on the requested scope.', base, undefined);
     }
     this.identityHeaders(reply, result);
