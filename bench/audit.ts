@@ -19,7 +19,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 20_000 : 200_000));
 const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? (QUICK ? 1_000 : 10_000));
 const PROJECTS = 40;
-const GROUPS = 200;
+const GROUPS = Number(process.env.BENCH_GROUPS ?? 1_000);
 const ROLES = ['reader', 'member', 'operator', 'admin'];
 const ISSUER = 'CN=Bench Issuing CA,O=Example';
 

@@ -32,7 +32,7 @@ const MAPPING_STEPS = QUICK ? [10, 100, 1_000] : [10, 1_000, 10_000];
 const SECONDS = QUICK ? 2 : 5;
 /** Interleaved baseline/local/ephemeral rounds in the realistic configuration. */
 const ROUNDS = QUICK ? 1 : 3;
-const WARMUP = QUICK ? 1 : 2;
+const WARMUP = 1;
 const CONNECTIONS = 64;
 const PROPAGATION_WRITES = QUICK ? 20 : 200;
 const COMMAND_CLIENTS = 16;
@@ -285,6 +285,12 @@ async function main(): Promise<void> {
       figure(`seed_ms_${count}_mappings`, performance.now() - t, 'ms');
       configs.set(count, bench);
     }
+    let phaseStart = performance.now();
+    /** How long each part of the run took, so the whole stays within its budget. */
+    const phase = (name: string) => {
+      figure(`phase_${name}_s`, (performance.now() - phaseStart) / 1000, 's');
+      phaseStart = performance.now();
+    };
     const main = configs.get(MAPPING_STEPS[1])!;
     const countEvents = async () => Number((await main.ds.query('SELECT count(*) AS n FROM events'))[0].n);
 
@@ -298,6 +304,7 @@ async function main(): Promise<void> {
       figure(`index_build_ready_ms_${count}_mappings`, api.readyMs, 'ms');
     }
     const api = apis.get(MAPPING_STEPS[1])!;
+    phase('seed_and_start');
 
     // 2. Authorize against the bare baseline and against the number of
     // mappings. The load tool and the servers share the machine (with
@@ -355,12 +362,15 @@ async function main(): Promise<void> {
       await propagation(api, main.url, servers);
       await commands(api, servers, countEvents);
       for (const s of servers.splice(0)) await s.stop();
+      phase('commands');
 
       // 3. Start-up with a long log: from zero, then from a snapshot plus a tail.
       await startup(main.seeder, main.ds, main.url, countEvents);
+      phase('startup');
 
       // 4. The audit worker: grant-timeline replay and export against plain reads.
       await auditBench(figure);
+      phase('audit');
     }
     figure('bench_total_s', (performance.now() - t0) / 1000, 's');
   } finally {

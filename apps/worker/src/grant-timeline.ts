@@ -23,6 +23,9 @@ const NAMING_EVENTS = new Set([
   'MappingDeleted', 'ProtocolCreated', 'ProtocolUpdated', 'ProtocolDeleted',
 ]);
 
+/** Rows per multi-row statement. */
+const ROWS_PER_STATEMENT = 5000;
+
 const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every((r, i) => r === b[i]);
 
 /**
@@ -171,7 +174,7 @@ export class GrantTimelineProjector {
       return;
     }
     if (event.type === 'IdentityUntracked') {
-      await this.forget(runner, event.data.id);
+      await this.forget(runner, [event.data.id]);
       const named = this.named.get(event.data.id);
       const seen = this.seen.get(event.data.id);
       if (named) await this.follow(runner, [named], 'mapping', event.position);
@@ -180,12 +183,14 @@ export class GrantTimelineProjector {
     }
     if (NAMING_EVENTS.has(event.type)) {
       const fresh = namedIdentities(state).filter((i) => !this.named.has(i.id));
-      for (const identity of fresh) {
-        this.named.set(identity.id, identity);
+      for (const identity of fresh) this.named.set(identity.id, identity);
+      // One statement for all of them: a mapping can name thousands.
+      for (let i = 0; i < fresh.length; i += ROWS_PER_STATEMENT) {
         await runner.query(
           `INSERT INTO audit_named_identities (id, issuer_dn, subject_dn, label, env, since_position)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [identity.id, identity.issuer, identity.subject, identity.label, JSON.stringify(identity.env), event.position],
+           SELECT r.id, r.issuer, r.subject, r.label, r.env, $2
+           FROM jsonb_to_recordset($1::jsonb) AS r(id text, issuer text, subject text, label text, env jsonb)`,
+          [JSON.stringify(fresh.slice(i, i + ROWS_PER_STATEMENT)), event.position],
         );
       }
       const unregistered = fresh.filter((i) => !state.trackedIdentities.has(i.id));
@@ -248,12 +253,16 @@ export class GrantTimelineProjector {
     return rows.length;
   }
 
-  private async forget(runner: QueryRunner, id: string): Promise<void> {
+  /** Stops following identities: their rows and intervals go. */
+  private async forget(runner: QueryRunner, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
     await this.flush(runner);
-    this.deps.delete(id);
-    await runner.query('DELETE FROM grant_intervals WHERE identity_id = $1', [id]);
-    await runner.query('DELETE FROM audit_identities WHERE id = $1', [id]);
-    this.held.delete(id);
+    for (const id of ids) {
+      this.deps.delete(id);
+      this.held.delete(id);
+    }
+    await runner.query('DELETE FROM grant_intervals WHERE identity_id = ANY($1)', [ids]);
+    await runner.query('DELETE FROM audit_identities WHERE id = ANY($1)', [ids]);
   }
 
   /** Starts following identities: their rows, and their intervals over the log up to `upTo`. */
@@ -263,12 +272,13 @@ export class GrantTimelineProjector {
     source: 'registered' | 'mapping' | 'seen',
     upTo: number,
   ): Promise<void> {
-    for (const identity of identities) {
-      await this.forget(runner, identity.id);
+    await this.forget(runner, identities.map((i) => i.id));
+    for (let i = 0; i < identities.length; i += ROWS_PER_STATEMENT) {
       await runner.query(
         `INSERT INTO audit_identities (id, issuer_dn, subject_dn, source, label, env, since_position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [identity.id, identity.issuer, identity.subject, source, identity.label, JSON.stringify(identity.env), upTo],
+         SELECT r.id, r.issuer, r.subject, $2, r.label, r.env, $3
+         FROM jsonb_to_recordset($1::jsonb) AS r(id text, issuer text, subject text, label text, env jsonb)`,
+        [JSON.stringify(identities.slice(i, i + ROWS_PER_STATEMENT)), source, upTo],
       );
     }
     await this.backfill(runner, identities, upTo);
