@@ -357,9 +357,10 @@ async function main(): Promise<void> {
     );
     figure('mappings_rps_most_over_fewest', rates[rates.length - 1] / rates[0]);
     for (const c of MAPPING_STEPS) if (c !== MAPPING_STEPS[1]) await apis.get(c)!.stop();
+    phase('authorize_load');
     if (!ONLY_AUTHORIZE) {
-
       await propagation(api, main.url, servers);
+      phase('propagation');
       await commands(api, servers, countEvents);
       for (const s of servers.splice(0)) await s.stop();
       phase('commands');
