@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestRegistry, type TestRegistry } from '../support/registry';
+import { until } from '../support/wait';
 
 const CLI_MAIN = join(process.cwd(), 'dist', 'apps', 'cli', 'src', 'main.js');
 
@@ -13,15 +14,6 @@ function tokenless(args: string[], env: Record<string, string>): Promise<{ code:
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
-}
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not reached in time');
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -7,6 +7,7 @@ import { apacheEnv, idpId, issuerDn } from '../../libs/x509/src';
 import { GrantTimelineProjector } from '../../apps/worker/src/grant-timeline';
 import { TestPki } from '../support/pki';
 import { startTestRegistry, type TestRegistry } from '../support/registry';
+import { until } from '../support/wait';
 
 const CLI = join(process.cwd(), 'dist', 'apps', 'cli', 'src', 'main.js');
 
@@ -16,15 +17,6 @@ const localMapping = (names: string[]) => [
     remote: [{ type: 'SSL_CLIENT_S_DN_CN' }, { type: 'SSL_CLIENT_S_DN_CN', any_one_of: names }],
   },
 ];
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not reached in time');
-}
 
 async function snapshot(ds: DataSource) {
   return {

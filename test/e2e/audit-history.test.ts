@@ -10,6 +10,7 @@ import { EventStore } from '../../libs/store/src';
 import { apacheEnv, idpId, issuerDn } from '../../libs/x509/src';
 import { TestPki } from '../support/pki';
 import { startTestRegistry, type TestRegistry } from '../support/registry';
+import { until } from '../support/wait';
 
 const run = promisify(execFile);
 const CLI = join(process.cwd(), 'dist', 'apps', 'cli', 'src', 'main.js');
@@ -21,15 +22,6 @@ const mapping = (names: string[]) => [
   },
 ];
 const SCOPES: Record<string, string>[] = [{ 'X-Project-Id': 'p-web' }, { 'X-Project-Id': 'p-db' }, { 'X-Domain-Id': 'default' }];
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not reached in time');
-}
 
 /**
  * Months of a registry's life driven through the admin API, certificates

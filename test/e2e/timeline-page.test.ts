@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { idpId, issuerDn } from '../../libs/x509/src';
 import { TestPki } from '../support/pki';
 import { ADMIN_TOKEN, startTestRegistry, type TestRegistry } from '../support/registry';
+import { until } from '../support/wait';
 
 const run = promisify(execFile);
 
@@ -17,15 +18,6 @@ function findChromium(): string | undefined {
     }
   }
   return undefined;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not reached in time');
 }
 
 describe('the timeline page in a headless Chromium', () => {

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startTestRegistry } from '../support/registry';
+import { until } from '../support/wait';
 
 const CLI = join(process.cwd(), 'dist', 'apps', 'cli', 'src', 'main.js');
 
@@ -11,15 +12,6 @@ function startWorkerProcess(databaseUrl: string): ChildProcess {
     env: { ...process.env, DATABASE_URL: databaseUrl, POLL_INTERVAL_MS: '20', LOG_LEVEL: 'silent' },
     stdio: 'ignore',
   });
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not reached in time');
 }
 
 describe('history worker', () => {

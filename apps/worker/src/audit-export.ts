@@ -80,11 +80,12 @@ interface EventRow {
   hash: string;
 }
 
-interface IntervalRow {
+/** A grant_intervals row joined with its identity's DNs, as SQL returns it. */
+export interface IntervalRow {
   identity_id: string;
   issuer_dn: string;
   subject_dn: string;
-  target_type: string;
+  target_type: 'project' | 'domain';
   target_id: string;
   roles: string[];
   from_position: string;

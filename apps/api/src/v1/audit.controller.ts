@@ -11,25 +11,8 @@ import { validateBody } from '../http/validate';
 import { ChangesService } from '../registry/changes.service';
 import { TrackIdentityDto } from './dto';
 import { TIMELINE_PAGE } from './timeline-page';
+import type { IntervalRow } from '../../../worker/src/audit-export';
 
-interface IntervalRow {
-  identity_id: string;
-  issuer_dn: string;
-  subject_dn: string;
-  target_type: 'project' | 'domain';
-  target_id: string;
-  roles: string[];
-  from_position: string;
-  from_at: Date;
-  from_event_type: string;
-  from_actor: string;
-  from_reason: string | null;
-  to_position: string | null;
-  to_at: Date | null;
-  to_event_type: string | null;
-  to_actor: string | null;
-  to_reason: string | null;
-}
 
 function instantParam(name: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
