@@ -153,7 +153,7 @@ export function registerAuthorizeRoute(
           if (!seen.decision(registry.index, known.request, known.result)) {
             return reply.send(auditUnavailable(req, reply, registry.position));
           }
-          req.logFields = known.logFields;
+          req.logFields = req.logFields ? { ...req.logFields, ...known.logFields } : known.logFields;
           if (known.status === 401) void reply.header('WWW-Authenticate', `Keystone uri="${req.protocol}://${req.host}/v3"`);
           return reply.status(known.status).type(JSON_TYPE).send(known.json);
         }
