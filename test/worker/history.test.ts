@@ -3,7 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startTestRegistry } from '../support/registry';
+import { databaseMode } from '../support/db';
 import { until } from '../support/wait';
+import { startWorker } from '../../apps/worker/src/worker';
+import { LOCKS } from '../../libs/store/src';
 
 const CLI = join(process.cwd(), 'dist', 'apps', 'cli', 'src', 'main.js');
 
@@ -75,6 +78,54 @@ describe('history worker', () => {
       assert.deepEqual(missing, []);
     } finally {
       worker?.kill('SIGKILL');
+      await reg.stop();
+    }
+  });
+});
+
+describe('worker sessions', () => {
+  test('a worker whose database session is killed stops leading, and the log is still followed', async (t) => {
+    const reg = await startTestRegistry();
+    const ds = reg.registry.dataSource;
+    if ((await databaseMode()) !== 'server') {
+      t.skip('needs a PostgreSQL server');
+      await reg.stop();
+      return;
+    }
+    const log = () => undefined;
+    const a = await startWorker({ dataSource: ds, listenUrl: reg.db.url, pollIntervalMs: 50, log });
+    const b = await startWorker({ dataSource: ds, listenUrl: reg.db.url, pollIntervalMs: 50, log });
+    const leaders = () => [a, b].filter((w) => w.isLeader()).length;
+    const lockHolder = async () =>
+      (await ds.query(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`, [LOCKS.historyWorker])) as {
+        pid: number;
+      }[];
+    let bothLed = false;
+    const watch = setInterval(() => {
+      if (leaders() > 1) bothLed = true;
+    }, 5);
+    try {
+      await until(async () => leaders() === 1, 10_000);
+      for (let round = 0; round < 3; round++) {
+        const [holder] = await lockHolder();
+        assert.ok(holder, 'the leader holds the lock');
+        await ds.query('SELECT pg_terminate_backend($1)', [holder.pid]);
+        // Whoever leads next holds the lock in a live session, and follows what is written meanwhile.
+        const res = await reg.call('POST', '/v3/projects', { project: { name: `after-kill-${round}` } });
+        const position = Number(res.headers.get('x-registry-position'));
+        await until(async () => {
+          const rows = await ds.query(`SELECT position FROM checkpoints WHERE name = 'change_history'`);
+          return rows.length > 0 && Number(rows[0].position) >= position && leaders() === 1;
+        }, 15_000);
+        const holders = await lockHolder();
+        assert.equal(holders.length, 1);
+        assert.notEqual(holders[0].pid, holder.pid);
+      }
+      assert.equal(bothLed, false, 'never two leaders at once');
+    } finally {
+      clearInterval(watch);
+      await a.stop();
+      await b.stop();
       await reg.stop();
     }
   });
