@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startRegistry, type RunningRegistry } from '../../apps/api/src/app';
 import { configFromEnv } from '../../apps/api/src/config';
@@ -38,5 +41,35 @@ describe('the registry on its embedded database', () => {
     assert.equal(events[0].n, 41, 'the creation and every edit are in the log');
     const shown = await call('GET', '/v3/projects/p-hot');
     assert.match(shown.body.project.description, /^edit \d+$/);
+  });
+});
+
+describe('an embedded data folder', () => {
+  test('serves one process at a time, and keeps its data for the next', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tokenless-data-'));
+    const config = { ...configFromEnv({}), dataDir, port: 0, adminToken: 't', logLevel: 'silent', pollIntervalMs: 50 };
+    let first: RunningRegistry | undefined;
+    let third: RunningRegistry | undefined;
+    try {
+      first = await startRegistry(config);
+      const created = await fetch(`${first.url}/v3/projects`, {
+        method: 'POST',
+        headers: { 'X-Auth-Token': 't', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ project: { id: 'p-kept', name: 'kept' } }),
+      });
+      assert.equal(created.status, 201);
+      // A second process on the same folder would lose the first one's writes: it is refused.
+      await assert.rejects(startRegistry(config), /in use by another registry process/);
+      await first.close();
+      first = undefined;
+      third = await startRegistry(config);
+      const kept = await fetch(`${third.url}/v3/projects/p-kept`, { headers: { 'X-Auth-Token': 't' } });
+      assert.equal(kept.status, 200);
+    } finally {
+      await first?.close();
+      await third?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(`${dataDir}.lock`, { recursive: true, force: true });
+    }
   });
 });
