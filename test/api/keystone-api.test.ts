@@ -181,6 +181,28 @@ describe('Keystone-compatible admin API', () => {
     assert.equal(shallow.status, 201);
   });
 
+  test('NUL in a path or query, and positions past any integer, are 400s, never 500s', async () => {
+    const rules = { mapping: { rules: [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'CN' }] }] } };
+    for (const [method, path, body] of [
+      ['GET', '/v1/history/project/%00', undefined],
+      ['GET', '/v1/audit/seen?issuer=%00', undefined],
+      ['GET', '/v1/audit/grants?identity=a%00b', undefined],
+      ['PUT', '/v3/OS-FEDERATION/mappings/a%00b', rules],
+      ['PUT', '/v3/OS-FEDERATION/identity_providers/a%00b', { identity_provider: {} }],
+      ['POST', '/v1/authorize?x=%00', { env: {}, headers: {} }],
+    ] as const) {
+      const res = await reg.call(method, path, body);
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body.error.reason, 'invalid_unicode', path);
+    }
+    for (const after of ['99999999999999999999', '9223372036854775807', '1e3', '0x10', '-1']) {
+      const res = await reg.call('GET', `/v1/events?after=${after}`);
+      assert.equal(res.status, 400, after);
+      assert.equal(res.body.error.reason, 'invalid_query', after);
+    }
+    assert.equal((await reg.call('GET', '/v1/events?after=0&limit=1')).status, 200);
+  });
+
   test('keys that name object machinery are refused with 400, never a 500', async () => {
     for (const [path, body] of [
       ['/v1/authorize', { env: { SSL_CLIENT_I_DN: 'x' }, headers: { 'X-Project-Id': 'p', constructor: 'z' } }],

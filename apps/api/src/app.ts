@@ -41,6 +41,8 @@ export interface StartOptions {
   withWorker?: boolean;
 }
 
+const NUL_IN_URL = /%00|\u0000/i;
+
 /** `POST /v1/authorize`, with or without a trailing slash or query. */
 function isAuthorizePost(req: IncomingMessage): boolean {
   if (req.method !== 'POST') return false;
@@ -55,6 +57,12 @@ function installRequestHooks(fastify: FastifyInstance, requestLogger: Logger): v
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-openstack-request-id', req.id);
     void reply.header('Vary', 'X-Auth-Token');
+    // A NUL in a path or query can reach no resource, and PostgreSQL cannot store it as text.
+    if (NUL_IN_URL.test(req.url)) {
+      req.logFields = { reason: 'invalid_unicode' };
+      void reply.code(400).type('application/json').send(errorBody(400, 'The URL holds a NUL character.', 'invalid_unicode'));
+      return;
+    }
     done();
   });
   // Refused before any handler: lone UTF-16 surrogates (valid JSON, but not text PostgreSQL stores) and reserved keys.

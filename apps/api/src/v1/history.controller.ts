@@ -53,9 +53,10 @@ export class HistoryController {
   @Get('events')
   @RequireAccess('auditor')
   async events(@Query('after') after = '0', @Query('limit') limit = '100') {
-    const from = Number(after);
+    // Plain decimal digits only, and no more than a position can hold.
+    const from = /^\d{1,15}$/.test(after) ? Number(after) : NaN;
     const count = Number(limit);
-    if (!Number.isInteger(from) || from < 0) throw validation('after must be a non-negative integer.', 'invalid_query');
+    if (!Number.isInteger(from)) throw validation('after must be a non-negative integer position.', 'invalid_query');
     if (!Number.isInteger(count) || count < 1 || count > 1000) {
       throw validation('limit must be an integer from 1 to 1000.', 'invalid_query');
     }
