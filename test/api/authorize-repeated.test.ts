@@ -4,6 +4,7 @@ import { GUIDE_HAPROXY_HEADERS, apacheEnv, haproxyHeaders, idpId, issuerDn } fro
 import { TestPki } from '../support/pki';
 import { startTestRegistry, type TestRegistry } from '../support/registry';
 import { SERVICE_SCOPE, recordServiceWorld } from '../support/service-world';
+import { until } from '../support/wait';
 
 /**
  * Authorize remembers decisions per exact body while the index stands
@@ -116,5 +117,43 @@ describe('the same authorize body, asked again', () => {
     assert.equal(theirs.status, 401, JSON.stringify(theirs.body));
     assert.equal(theirs.body.error.reason, 'untrusted_issuer');
     assert.equal((await viaProxy(glance)).status, 200);
+  });
+});
+
+describe('UTF-8 in headers', () => {
+  const pki = new TestPki();
+  let reg: TestRegistry;
+  let cert: string;
+
+  before(async () => {
+    pki.ca('unicode', '/O=Müller GmbH/CN=Zürich CA 🚀');
+    cert = pki.pem(pki.client('svc', '/O=Default/CN=glance', 'unicode'));
+    reg = await startTestRegistry({ env: { TRUSTED_PROXIES: '127.0.0.1/32,::1' }, withWorker: true });
+    // The issuer as HAProxy writes it, and its identity provider.
+    const issuer = issuerDn(cert, 'haproxy');
+    assert.match(issuer, /Zürich CA 🚀/);
+    await recordServiceWorld((m, p, b) => reg.call(m, p, b), issuer, idpId(cert, 'haproxy'));
+  });
+  after(async () => reg?.stop());
+
+  /** What goes on the wire: the UTF-8 bytes, which fetch takes one per character. */
+  const wire = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+
+  test("a trusted proxy's certificate headers carry UTF-8 DNs", async () => {
+    const all = haproxyHeaders(cert);
+    const headers = Object.fromEntries(GUIDE_HAPROXY_HEADERS.map((name) => [name, wire(all[name])]));
+    const res = await reg.call('POST', '/v1/authorize', JSON.stringify({ headers: SERVICE_SCOPE }), headers);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.auth_context.roles, ['member']);
+  });
+
+  test('a change reason in UTF-8 is recorded as written', async () => {
+    const reason = 'ticket OPS-42 — Überprüfung';
+    const res = await reg.call('PATCH', '/v3/projects/p-service', { project: { description: 'x' } }, { 'X-Change-Reason': wire(reason) });
+    assert.equal(res.status, 200);
+    const position = Number(res.headers.get('x-registry-position'));
+    await until(async () => (await reg.call('GET', '/v1/history/project/p-service')).body.projected_through >= position);
+    const history = (await reg.call('GET', '/v1/history/project/p-service')).body.history;
+    assert.equal(history.at(-1).reason, reason);
   });
 });

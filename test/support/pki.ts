@@ -17,10 +17,10 @@ export class TestPki {
     writeFileSync(ext, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
     if (!signer) {
       this.openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`,
-        '-days', '3650', '-subj', subject, '-addext', 'basicConstraints=critical,CA:TRUE',
+        '-days', '3650', ...subjectArgs(subject), '-addext', 'basicConstraints=critical,CA:TRUE',
         '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
     } else {
-      this.openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
+      this.openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, ...subjectArgs(subject)]);
       this.openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.pem`, '-CAkey', `${signer}.key`,
         '-set_serial', String(0x1000 + Math.floor(Math.random() * 1000)), '-out', `${name}.pem`, '-days', '1000', '-extfile', ext]);
     }
@@ -31,7 +31,7 @@ export class TestPki {
   client(name: string, subject: string, signer: string): string {
     const ext = join(this.dir, `${name}.ext`);
     writeFileSync(ext, 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
-    this.openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
+    this.openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, ...subjectArgs(subject)]);
     this.openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.pem`, '-CAkey', `${signer}.key`,
       '-set_serial', '4098', '-out', `${name}.pem`, '-days', '365', '-extfile', ext]);
     return name;
@@ -45,7 +45,7 @@ export class TestPki {
       'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n' +
         'extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
     );
-    this.openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
+    this.openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, ...subjectArgs(subject)]);
     this.openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.pem`, '-CAkey', `${signer}.key`,
       '-set_serial', '8192', '-out', `${name}.pem`, '-days', '365', '-extfile', ext]);
     return name;
@@ -70,4 +70,9 @@ export class TestPki {
   sh(pipeline: string): string {
     return execSync(pipeline, { cwd: this.dir, shell: '/bin/bash', encoding: 'utf8' });
   }
+}
+
+/** `-subj`, with `-utf8` when the name is not ASCII (otherwise the string types stay openssl's defaults). */
+function subjectArgs(subject: string): string[] {
+  return /[^\x00-\x7f]/.test(subject) ? ['-utf8', '-subj', subject] : ['-subj', subject];
 }

@@ -13,6 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import proxyaddr from 'proxy-addr';
 import { apacheEnv, envFromHaproxyHeaders } from '../../../../libs/x509/src';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
+import { headerText } from './request-context';
 
 /** Fastify's `https` options: the client certificate is asked for but optional (SSLVerifyClient optional). */
 export function httpsOptions(tls: NonNullable<RegistryConfig['tls']>): ServerOptions {
@@ -94,7 +95,8 @@ export class ClientCertificateService {
     const headers: Record<string, string> = {};
     for (const name of present) {
       const value = req.headers[name];
-      if (typeof value === 'string') headers[name] = value;
+      // HAProxy passes DN bytes as they are in the certificate: UTF-8.
+      if (typeof value === 'string') headers[name] = headerText(value);
     }
     const verifyHeader = this.config.certificateVerifyHeader;
     const verify = verifyHeader ? headers[verifyHeader]?.trim() : undefined;

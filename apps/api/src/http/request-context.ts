@@ -23,6 +23,23 @@ export function baseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${req.host}`;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header value as text. Node reads header bytes as Latin-1; HAProxy, curl
+ * and most clients send UTF-8, so a value whose bytes are valid UTF-8 is read
+ * as UTF-8, and any other is kept as it was read.
+ */
+export function headerText(value: string): string {
+  // Pure ASCII reads the same either way.
+  if (!/[\u0080-\u00ff]/.test(value)) return value;
+  try {
+    return utf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
+
 /** Event metadata for a change this request makes. */
 export function changeMetadata(req: FastifyRequest): EventMetadata {
   const reason = req.headers['x-change-reason'];
@@ -30,7 +47,7 @@ export function changeMetadata(req: FastifyRequest): EventMetadata {
     actor: req.caller?.name ?? 'anonymous',
     actor_kind: req.caller?.kind ?? 'token',
     request_id: String(req.id),
-    ...(typeof reason === 'string' && reason !== '' ? { reason: reason.slice(0, 1000) } : {}),
+    ...(typeof reason === 'string' && reason !== '' ? { reason: headerText(reason).slice(0, 1000) } : {}),
     client_address: req.ip,
   };
 }
