@@ -126,3 +126,66 @@ describe('deleting an identity provider', () => {
     assert.equal(state.version('protocol:idp1/x509'), 2);
   });
 });
+
+describe('deletions record what they take with them', () => {
+  const world = (): [RegistryState, RegistryCommand[]] => [
+    RegistryState.withDefaultDomain(),
+    [
+      { kind: 'CreateDomain', id: 'd1', domain: { name: 'acme' } },
+      { kind: 'CreateProject', id: 'pa', project: { name: 'web', domain_id: 'd1' } },
+      { kind: 'CreateProject', id: 'pb', project: { name: 'keep' } },
+      { kind: 'CreateUser', id: 'ua', user: { name: 'alice', domain_id: 'd1' } },
+      { kind: 'CreateUser', id: 'ub', user: { name: 'bob' } },
+      { kind: 'CreateGroup', id: 'ga', group: { name: 'devs', domain_id: 'd1' } },
+      { kind: 'CreateRole', id: 'rg', role: { name: 'member' } },
+      { kind: 'CreateRole', id: 'rd', role: { name: 'acme-admin', domain_id: 'd1' } },
+      { kind: 'ImplyRole', prior_role_id: 'rd', implied_role_id: 'rg' },
+      { kind: 'AddUserToGroup', group_id: 'ga', user_id: 'ub' },
+      { kind: 'GrantRole', assignment: { role_id: 'rg', actor_type: 'user', actor_id: 'ub', target_type: 'project', target_id: 'pa', inherited: false } },
+      { kind: 'GrantRole', assignment: { role_id: 'rg', actor_type: 'group', actor_id: 'ga', target_type: 'project', target_id: 'pb', inherited: false } },
+      { kind: 'GrantRole', assignment: { role_id: 'rg', actor_type: 'user', actor_id: 'ub', target_type: 'domain', target_id: 'd1', inherited: false } },
+      { kind: 'GrantRole', assignment: { role_id: 'rg', actor_type: 'user', actor_id: 'ub', target_type: 'project', target_id: 'pb', inherited: false } },
+      { kind: 'UpdateDomain', id: 'd1', patch: { enabled: false } },
+    ],
+  ];
+
+  test('deleting a domain ends every stream it owned, and leaves what the deletion alone would', () => {
+    const [state, setup] = world();
+    run(state, setup);
+    const [silent, same] = world();
+    run(silent, same);
+    const events = run(state, [{ kind: 'DeleteDomain', id: 'd1' }]);
+    const ended = events.map((e) => `${e.type} ${e.stream}`).sort();
+    assert.deepEqual(ended, [
+      'DomainDeleted domain:d1',
+      'GroupDeleted group:ga',
+      'ProjectDeleted project:pa',
+      'RoleDeleted role:rd',
+      'RoleImplicationRemoved implication:rd/rg',
+      'RoleRevoked assignment:group:ga:project:pb:rg',
+      'RoleRevoked assignment:user:ub:domain:d1:rg',
+      'RoleRevoked assignment:user:ub:project:pa:rg',
+      'UserDeleted user:ua',
+      'UserRemovedFromGroup membership:ga/ub',
+    ]);
+    // The same state as applying the domain's deletion on its own (what the log held before).
+    silent.apply({ type: 'DomainDeleted', data: { id: 'd1' } });
+    for (const name of ['projects', 'users', 'groups', 'roles', 'assignments', 'membersOfGroup', 'groupsOfUser', 'impliedRoles'] as const) {
+      assert.deepEqual(state[name], silent[name], name);
+    }
+    assert.ok(state.assignments.has('user:ub:project:pb:rg'), 'what the domain did not own stays');
+  });
+
+  test('deleting a user, a group, a project or a role revokes its assignments and memberships as events', () => {
+    for (const [command, expected] of [
+      [{ kind: 'DeleteUser', id: 'ub' }, ['RoleRevoked', 'RoleRevoked', 'RoleRevoked', 'UserRemovedFromGroup', 'UserDeleted']],
+      [{ kind: 'DeleteGroup', id: 'ga' }, ['RoleRevoked', 'UserRemovedFromGroup', 'GroupDeleted']],
+      [{ kind: 'DeleteProject', id: 'pb' }, ['RoleRevoked', 'RoleRevoked', 'ProjectDeleted']],
+      [{ kind: 'DeleteRole', id: 'rg' }, ['RoleRevoked', 'RoleRevoked', 'RoleRevoked', 'RoleRevoked', 'RoleImplicationRemoved', 'RoleDeleted']],
+    ] as [RegistryCommand, string[]][]) {
+      const [state, setup] = world();
+      run(state, setup);
+      assert.deepEqual(run(state, [command]).map((e) => e.type), expected, command.kind);
+    }
+  });
+});

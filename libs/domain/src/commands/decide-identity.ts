@@ -4,6 +4,7 @@ import type { Domain, Group, Project, User } from '../model/resources';
 import type { RegistryState } from '../model/state';
 import type { RegistryCommand } from './command';
 import { changedFields } from './diff';
+import { cascadedRemovals } from './cascade';
 
 type Cmd<K extends RegistryCommand['kind']> = Extract<RegistryCommand, { kind: K }>;
 
@@ -71,7 +72,18 @@ export function deleteDomain(state: RegistryState, c: Cmd<'DeleteDomain'>): Pend
   if (domain.enabled) {
     throw forbidden('Cannot delete a domain that is enabled, please disable it first.', 'domain_enabled');
   }
-  return [{ stream: streams.domain(c.id), type: 'DomainDeleted', data: { id: c.id } }];
+  // Keystone deletes everything the domain owns with it; each deletion is its own event.
+  const of = <T extends { id: string; domain_id?: string | null }>(m: Map<string, T>) =>
+    [...m.values()].filter((r) => r.domain_id === c.id).map((r) => r.id);
+  const removed = { domains: [c.id], projects: of(state.projects), users: of(state.users), groups: of(state.groups), roles: of(state.roles) };
+  return [
+    ...cascadedRemovals(state, removed),
+    ...removed.projects.map((id): PendingEvent => ({ stream: streams.project(id), type: 'ProjectDeleted', data: { id } })),
+    ...removed.users.map((id): PendingEvent => ({ stream: streams.user(id), type: 'UserDeleted', data: { id } })),
+    ...removed.groups.map((id): PendingEvent => ({ stream: streams.group(id), type: 'GroupDeleted', data: { id } })),
+    ...removed.roles.map((id): PendingEvent => ({ stream: streams.role(id), type: 'RoleDeleted', data: { id } })),
+    { stream: streams.domain(c.id), type: 'DomainDeleted', data: { id: c.id } },
+  ];
 }
 
 export function createProject(state: RegistryState, c: Cmd<'CreateProject'>): PendingEvent[] {
@@ -139,7 +151,7 @@ export function deleteProject(state: RegistryState, c: Cmd<'DeleteProject'>): Pe
       'project_has_children',
     );
   }
-  return [{ stream: streams.project(c.id), type: 'ProjectDeleted', data: { id: c.id } }];
+  return [...cascadedRemovals(state, { projects: [c.id] }), { stream: streams.project(c.id), type: 'ProjectDeleted', data: { id: c.id } }];
 }
 
 export function createUser(state: RegistryState, c: Cmd<'CreateUser'>): PendingEvent[] {
@@ -175,7 +187,7 @@ export function updateUser(state: RegistryState, c: Cmd<'UpdateUser'>): PendingE
 
 export function deleteUser(state: RegistryState, c: Cmd<'DeleteUser'>): PendingEvent[] {
   requireUser(state, c.id);
-  return [{ stream: streams.user(c.id), type: 'UserDeleted', data: { id: c.id } }];
+  return [...cascadedRemovals(state, { users: [c.id] }), { stream: streams.user(c.id), type: 'UserDeleted', data: { id: c.id } }];
 }
 
 export function createGroup(state: RegistryState, c: Cmd<'CreateGroup'>): PendingEvent[] {
@@ -210,7 +222,7 @@ export function updateGroup(state: RegistryState, c: Cmd<'UpdateGroup'>): Pendin
 
 export function deleteGroup(state: RegistryState, c: Cmd<'DeleteGroup'>): PendingEvent[] {
   requireGroup(state, c.id);
-  return [{ stream: streams.group(c.id), type: 'GroupDeleted', data: { id: c.id } }];
+  return [...cascadedRemovals(state, { groups: [c.id] }), { stream: streams.group(c.id), type: 'GroupDeleted', data: { id: c.id } }];
 }
 
 export function addUserToGroup(state: RegistryState, c: Cmd<'AddUserToGroup'>): PendingEvent[] {

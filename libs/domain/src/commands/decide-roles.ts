@@ -5,6 +5,7 @@ import type { RegistryState } from '../model/state';
 import type { RegistryCommand } from './command';
 import { changedFields } from './diff';
 import { requireDomain, requireGroup, requireProject, requireUser } from './decide-identity';
+import { cascadedRemovals } from './cascade';
 
 type Cmd<K extends RegistryCommand['kind']> = Extract<RegistryCommand, { kind: K }>;
 
@@ -53,7 +54,7 @@ export function updateRole(state: RegistryState, c: Cmd<'UpdateRole'>): PendingE
 
 export function deleteRole(state: RegistryState, c: Cmd<'DeleteRole'>): PendingEvent[] {
   requireRole(state, c.id);
-  return [{ stream: streams.role(c.id), type: 'RoleDeleted', data: { id: c.id } }];
+  return [...cascadedRemovals(state, { roles: [c.id] }), { stream: streams.role(c.id), type: 'RoleDeleted', data: { id: c.id } }];
 }
 
 export function implyRole(state: RegistryState, c: Cmd<'ImplyRole'>): PendingEvent[] {
