@@ -201,6 +201,9 @@ describe('Keystone-compatible admin API', () => {
       assert.equal(res.body.error.reason, 'invalid_query', after);
     }
     assert.equal((await reg.call('GET', '/v1/events?after=0&limit=1')).status, 200);
+    const undecodable = await reg.call('GET', '/v3/projects/%ff');
+    assert.equal(undecodable.status, 400);
+    assert.equal(undecodable.body.error.reason, 'invalid_url');
   });
 
   test('keys that name object machinery are refused with 400, never a 500', async () => {
@@ -210,6 +213,11 @@ describe('Keystone-compatible admin API', () => {
       ['/v3/projects', { project: { name: 'machinery', constructor: 'z' } }],
     ] as const) {
       const res = await reg.call('POST', path, body);
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body.error.reason, 'reserved_key', path);
+    }
+    for (const path of ['/v1/authorize', '/v3/projects']) {
+      const res = await reg.call('POST', path, '{"project": {"name": "x"}, "env": {}, "__proto__": {"admin": true}}');
       assert.equal(res.status, 400, path);
       assert.equal(res.body.error.reason, 'reserved_key', path);
     }

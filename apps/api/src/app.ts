@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttpsServer } from 'node:https';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate, startEmbeddedPostgres, type EmbeddedPostgres } from '../../../libs/store/src';
@@ -129,6 +129,18 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
       logger: false,
       genReqId: () => `req-${randomUUID()}`,
       bodyLimit: 1024 * 1024,
+      // Bodies with __proto__ or constructor keys reach the body check, which refuses them with reason reserved_key.
+      onProtoPoisoning: 'ignore',
+      onConstructorPoisoning: 'ignore',
+      // A path that does not decode (`%ff`) answers in the same envelope as every other refusal.
+      frameworkErrors: (err, _req, res) => {
+        const bad = err.code === 'FST_ERR_BAD_URL';
+        const reply = res as unknown as FastifyReply;
+        void reply
+          .code(bad ? 400 : 500)
+          .type('application/json')
+          .send(errorBody(bad ? 400 : 500, bad ? 'The URL does not decode as UTF-8.' : 'The request could not be routed.', bad ? 'invalid_url' : 'internal_error'));
+      },
       routerOptions: { ignoreTrailingSlash: true },
       // HEAD is served only where Keystone defines it (membership and grant checks).
       exposeHeadRoutes: false,

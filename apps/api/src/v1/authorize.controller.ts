@@ -132,7 +132,7 @@ export function registerAuthorizeRoute(
 
   // In a scope of its own: the body arrives as text, so a repeated body is recognised before it is parsed.
   fastify.register(async (scope) => {
-    const parseJson = scope.getDefaultJsonParser('error', 'ignore');
+    const parseJson = scope.getDefaultJsonParser('ignore', 'ignore');
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 

@@ -32,8 +32,20 @@ export function registerServeCommands(program: Command): void {
     .description('run the registry API (and, unless --no-worker, the history worker) on PORT; embedded PostgreSQL unless DATABASE_URL is set')
     .option('--no-worker', 'run the API only')
     .action(async (opts: { worker: boolean }) => {
-      const registry = await startRegistry(configFromEnv(), { withWorker: opts.worker });
-      onSignals(() => registry.close());
+      const config = configFromEnv();
+      const logger = createLogger(config.logLevel);
+      const registry = await startRegistry(config, { withWorker: opts.worker }).catch(async (err: unknown) => {
+        // A process that logs JSON says why it could not start in JSON too.
+        logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'registry failed to start');
+        await new Promise<void>((r) => logger.flush(() => r()));
+        process.exit(2);
+      });
+      onSignals(async () => {
+        logger.info('registry stopping');
+        await registry.close();
+        logger.info('registry stopped');
+        await new Promise<void>((r) => logger.flush(() => r()));
+      });
     });
 
   program
