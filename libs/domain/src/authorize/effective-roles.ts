@@ -1,6 +1,19 @@
 import type { RegistryState } from '../model/state';
 import type { Scope } from './scope';
 
+/** A project's ancestor projects, nearest first, up to (not including) its domain; a cycle ends the walk. */
+function* ancestorIds(state: RegistryState, project: { id: string; parent_id: string; domain_id: string }): Generator<string> {
+  let parentId = project.parent_id;
+  const seen = new Set<string>([project.id]);
+  while (parentId !== project.domain_id && !seen.has(parentId)) {
+    const parent = state.projects.get(parentId);
+    if (!parent) return;
+    seen.add(parentId);
+    yield parentId;
+    parentId = parent.parent_id;
+  }
+}
+
 /**
  * Role names an actor set holds on a scope, as Keystone computes effective
  * assignments: direct grants on the target, grants inherited from the
@@ -30,15 +43,7 @@ export function effectiveRoleNames(
     const project = state.projects.get(scope.id)!;
     collect('project', project.id, false);
     collect('domain', project.domain_id, true);
-    let parentId = project.parent_id;
-    const seen = new Set<string>([project.id]);
-    while (parentId !== project.domain_id && !seen.has(parentId)) {
-      const parent = state.projects.get(parentId);
-      if (!parent) break;
-      seen.add(parentId);
-      collect('project', parent.id, true);
-      parentId = parent.parent_id;
-    }
+    for (const ancestor of ancestorIds(state, project)) collect('project', ancestor, true);
   }
 
   return roleNames(state, roleIds);
@@ -105,15 +110,7 @@ export function effectiveRoleNamesByScope(
     const ids = new Set(direct.get(`project:${id}`) ?? []);
     const add = (set: Set<string> | undefined) => set?.forEach((r) => ids.add(r));
     add(inherited.get(`domain:${project.domain_id}`));
-    let parentId = project.parent_id;
-    const seen = new Set<string>([project.id]);
-    while (parentId !== project.domain_id && !seen.has(parentId)) {
-      const parent = state.projects.get(parentId);
-      if (!parent) break;
-      seen.add(parentId);
-      add(inherited.get(`project:${parent.id}`));
-      parentId = parent.parent_id;
-    }
+    for (const ancestor of ancestorIds(state, project)) add(inherited.get(`project:${ancestor}`));
     put(`project:${id}`, ids);
   }
   return out;
