@@ -98,6 +98,14 @@ describe('forward-auth decisions in the log of a served registry', async () => {
     assert.deepEqual(warning.headers, ['x-ssl-client-cn', 'x-ssl-issuer']);
 
     const [direct, proxied] = logged.filter((l) => l.path === '/v1/authorize');
+    // The request line has the shape of every other line.
+    for (const line of [direct, proxied]) {
+      assert.equal(line.msg, 'request');
+      assert.equal(line.level, 30);
+      assert.equal(line.service, 'tokenless-registry');
+      assert.match(line.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.match(line.req_id, /^req-/);
+    }
     assert.equal(direct.decision, 'refused');
     assert.equal(direct.reason, 'no_certificate');
     assert.equal(direct.status, 401);

@@ -11,7 +11,7 @@ import { createDataSource, migrate, startEmbeddedPostgres, type EmbeddedPostgres
 import { startWorker, type RunningWorker } from '../../worker/src/worker';
 import { AppModule } from './app.module';
 import { describeRegistryProject, type RegistryConfig } from './config';
-import { PinoNestLogger, createLogger, createRequestLogger } from './http/logger';
+import { PinoNestLogger, createLogger, createRequestLogger, type RequestLog } from './http/logger';
 import { AuthGuard } from './http/auth.guard';
 import { KeystoneErrorFilter } from './http/error.filter';
 import { setupOpenApi } from './http/openapi';
@@ -53,7 +53,7 @@ function isAuthorizePost(req: IncomingMessage): boolean {
 }
 
 /** What every request gets, on the Nest application and on the authorize fast path alike. */
-function installRequestHooks(fastify: FastifyInstance, requestLogger: Logger): void {
+function installRequestHooks(fastify: FastifyInstance, requestLogger: RequestLog): void {
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-openstack-request-id', req.id);
     void reply.header('Vary', 'X-Auth-Token');

@@ -29,13 +29,33 @@ export function createLogger(level: string): Logger {
   );
 }
 
+/** Writes the one line per request. */
+export interface RequestLog {
+  info(fields: Record<string, unknown>, msg: string): void;
+  error(fields: Record<string, unknown>, msg: string): void;
+}
+
 /**
- * The logger of the one line per request. Its fields are a fixed set built
- * by the server (never headers or bodies), so it skips redaction, which
- * would otherwise be the most expensive step of the hot path's logging.
+ * The one line per request, in the same JSON shape and on the same stream as
+ * every other line (pino's level numbers, `time`, `service`, `msg`). Its
+ * fields are a fixed set of strings, numbers and string arrays built by the
+ * server (never headers or bodies), so the line is one `JSON.stringify`,
+ * without redaction or per-key serialization: it is on every request's path.
  */
-export function createRequestLogger(level: string): Logger {
-  return pino({ level, base: { service: 'tokenless-registry' }, timestamp: cachedIsoTime }, stdout());
+export function createRequestLogger(level: string): RequestLog {
+  const threshold = level === 'silent' ? Infinity : (pino.levels.values[level] ?? 30);
+  const out = stdout();
+  const line = (n: number, fields: Record<string, unknown>, msg: string) => {
+    if (n < threshold) return;
+    const body = JSON.stringify(fields);
+    out.write(
+      `{"level":${n}${cachedIsoTime()},"service":"tokenless-registry"${body.length > 2 ? `,${body.slice(1, -1)}` : ''},"msg":${JSON.stringify(msg)}}\n`,
+    );
+  };
+  return {
+    info: (fields, msg) => line(30, fields, msg),
+    error: (fields, msg) => line(50, fields, msg),
+  };
 }
 
 let lastMs = -1;
