@@ -528,7 +528,12 @@ async function startup(
   await seeder.run(projectEdits(STARTUP_TAIL, SIZE.projects, missing));
   const warm = await startRegistryProcess('api-warm', databaseUrl, { SNAPSHOT_EVERY: '0' });
   const ready = await call(warm.url, 'GET', '/ready');
-  const log = readFileSync(warm.logFile, 'utf8');
+  // Log lines leave asynchronously: give the one that says how the index was built a moment to reach the file.
+  let log = '';
+  for (let i = 0; i < 100 && !log.includes('state loaded from snapshot'); i++) {
+    if (i > 0) await sleep(50);
+    log = readFileSync(warm.logFile, 'utf8');
+  }
   await warm.stop();
   if (!log.includes('state loaded from snapshot')) throw new Error('the second process did not start from the snapshot');
   if (ready.body.position !== seeder.state.position) throw new Error('the second process is not at the head');
