@@ -104,6 +104,12 @@ describe('grant timeline', () => {
 
     const adaTimeline = await reg.call('GET', `/v1/audit/grants?issuer=${encodeURIComponent(issuer)}&subject=${encodeURIComponent('CN=ada,O=Example')}`);
     assert.equal(adaTimeline.status, 200, JSON.stringify(adaTimeline.body));
+    assert.equal(adaTimeline.body.followed, true);
+    // An identity nobody follows says so, rather than looking like one that held nothing.
+    const stranger = await reg.call('GET', '/v1/audit/grants?identity=nobody-follows-this');
+    assert.equal(stranger.status, 200);
+    assert.equal(stranger.body.followed, false);
+    assert.deepEqual(stranger.body.intervals, []);
     const brief = adaTimeline.body.intervals.map((i: any) => [
       i.project_id ?? `domain ${i.domain_id}`,
       i.roles.join('+'),

@@ -193,7 +193,9 @@ export class AuditController {
       id = trackedIdentityId(issuer, subject);
     }
     const rows = await this.intervals(['i.identity_id = $1'], [id], from, to);
-    return { identity_id: id, intervals: rows.map(interval), projected_through: await this.checkpoint() };
+    // An identity nobody follows has no timeline at all, which is not the same as one that held nothing.
+    const followed = (await this.dataSource.query('SELECT 1 FROM audit_identities WHERE id = $1', [id])).length > 0;
+    return { identity_id: id, followed, intervals: rows.map(interval), projected_through: await this.checkpoint() };
   }
 
   /**

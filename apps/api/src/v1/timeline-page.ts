@@ -44,6 +44,7 @@ export const TIMELINE_PAGE = `<!doctype html>
       if (!answer.ok) return fail((answer.body.error && answer.body.error.message) || 'The request was refused.');
       var intervals = answer.body.intervals;
       var chart = document.getElementById('chart');
+      if (!answer.body.followed) { status.textContent = 'The audit does not follow this identity (register it, or wait for the worker to catch up).'; document.body.dataset.state = 'ready'; return; }
       if (intervals.length === 0) { status.textContent = 'No roles held.'; document.body.dataset.state = 'ready'; return; }
       document.getElementById('identity').textContent = intervals[0].identity.subject + ' issued by ' + intervals[0].identity.issuer;
       var now = Date.now();
