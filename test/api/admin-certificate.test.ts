@@ -48,7 +48,7 @@ async function bare(reg: TestRegistry, method: string, path: string, headers: Re
 }
 
 /** The world: project registry, users with each registry role, a group holding admin, a project elsewhere. */
-async function recordWorld(call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>) {
+async function recordWorld(call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: unknown }>) {
   const must = async (method: string, path: string, body?: unknown) => {
     const res = await call(method, path, body);
     assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -326,7 +326,7 @@ describe('certificate admission in the log of a served registry', async () => {
   });
 
   /** The request line of the request with this id, once written. */
-  const lineOf = async (requestId: string): Promise<Record<string, any>> => {
+  const lineOf = async (requestId: string): Promise<Record<string, unknown>> => {
     for (let i = 0; i < 100; i++) {
       const line = output
         .split('\n')
@@ -354,7 +354,7 @@ describe('certificate admission in the log of a served registry', async () => {
     assert.equal(line401.cause, 'untrusted_issuer');
     assert.equal(line401.certificate_source, 'proxy');
     assert.equal(line401.keystone_status, 401);
-    assert.match(line401.detail, /Issuer is not trusted/);
+    assert.match(String(line401.detail), /Issuer is not trusted/);
 
     const wrongScope = await get({ 'X-Project-Id': 'p-service', ...cert('ops-reader') });
     assert.equal(wrongScope.status, 403);
@@ -363,11 +363,11 @@ describe('certificate admission in the log of a served registry', async () => {
       [line403.decision, line403.reason, line403.cause, line403.identity, line403.status],
       ['refused', 'insufficient_role', 'scope_not_registry_project', 'cert:ops-reader@Default', 403],
     );
-    assert.match(line403.detail, /scope is project p-service, not the registry project p-registry/);
+    assert.match(String(line403.detail), /scope is project p-service, not the registry project p-registry/);
 
     const noRole = await get({ ...REGISTRY_SCOPE, ...cert('ops-member') });
     assert.equal((await lineOf(noRole.id)).cause, 'no_registry_role');
-    assert.match((await lineOf(noRole.id)).detail, /Roles on the registry project: member/);
+    assert.match(String((await lineOf(noRole.id)).detail), /Roles on the registry project: member/);
 
     const res = await fetch(`${url}/v3/domains`, { method: 'POST', headers: { ...REGISTRY_SCOPE, ...cert('ops-reader'), 'Content-Type': 'application/json' }, body: '{"domain": {"name": "x"}}' });
     assert.equal(res.status, 403);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestRegistry, type TestRegistry } from '../support/registry';
 import { until } from '../support/wait';
+import type { HistoryEntry, LoggedEvent } from '../support/api-types';
 
 const CLI_MAIN = join(process.cwd(), 'dist', 'apps', 'cli', 'src', 'main.js');
 
@@ -69,18 +70,19 @@ describe('registry API tokens: roles, attribution and revocation', () => {
 
     const list = await as(admin.secret, 'GET', '/v1/tokens');
     assert.deepEqual(
-      list.body.tokens.map((t: any) => Object.keys(t).sort().join(',')),
+      list.body.tokens.map((t: Record<string, unknown>) => Object.keys(t).sort().join(',')),
       ['id,name,role', 'id,name,role', 'id,name,role'],
     );
     const log = await as(admin.secret, 'GET', '/v1/events?after=0&limit=1000');
-    const created = log.body.events.filter((e: any) => e.type === 'ApiTokenCreated');
+    const created = (log.body.events as LoggedEvent[]).filter((e) => e.type === 'ApiTokenCreated');
     assert.equal(created.length, 3);
     const text = JSON.stringify(log.body);
     for (const t of [admin, auditor, reader]) {
       assert.ok(!text.includes(t.secret), 'no secret in the log');
-      const event = created.find((e: any) => e.data.token.id === t.id);
+      const event = created.find((e) => e.data.token?.id === t.id);
+      assert.ok(event, t.id);
       assert.equal(event.stream, `token:${t.id}`);
-      assert.equal(event.data.token.secret_sha256, sha256(t.secret));
+      assert.equal(event.data.token?.secret_sha256, sha256(t.secret));
     }
     assert.equal(created[0].metadata.actor_kind, 'system');
     assert.equal(created[0].metadata.reason, 'bootstrap');
@@ -118,7 +120,7 @@ describe('registry API tokens: roles, attribution and revocation', () => {
     await until(async () => (await as(auditor.secret, 'GET', `/v1/history/domain/${id}`)).body.projected_through >= position);
     const h = await as(auditor.secret, 'GET', `/v1/history/domain/${id}`);
     assert.deepEqual(
-      h.body.history.map((e: any) => [e.event_type, e.actor, e.actor_kind, e.reason, e.client_address]),
+      (h.body.history as HistoryEntry[]).map((e) => [e.event_type, e.actor, e.actor_kind, e.reason, e.client_address]),
       [
         ['DomainCreated', 'ops-alice', 'token', 'CHG-42 onboarding', '127.0.0.1'],
         ['DomainUpdated', 'ops-alice', 'token', null, '127.0.0.1'],
@@ -138,7 +140,8 @@ describe('registry API tokens: roles, attribution and revocation', () => {
     assert.equal(again.status, 404);
     assert.equal(again.body.error.message, `Could not find token: ${reader.id}.`);
     const log = await as(auditor.secret, 'GET', '/v1/events?after=0&limit=1000');
-    const event = log.body.events.find((e: any) => e.type === 'ApiTokenRevoked');
+    const event = (log.body.events as LoggedEvent[]).find((e) => e.type === 'ApiTokenRevoked');
+    assert.ok(event);
     assert.deepEqual(event.data, { id: reader.id, name: 'dashboard' });
     assert.equal(event.stream, `token:${reader.id}`);
     assert.equal(event.metadata.actor, 'ops-alice');
@@ -149,6 +152,6 @@ describe('registry API tokens: roles, attribution and revocation', () => {
     assert.equal(res.code, 0, res.stderr);
     await until(async () => (await as(auditor.secret, 'GET', '/v3/domains')).status === 401);
     const list = await as(admin.secret, 'GET', '/v1/tokens');
-    assert.deepEqual(list.body.tokens.map((t: any) => t.name), ['ops-alice']);
+    assert.deepEqual(list.body.tokens.map((t: Record<string, unknown>) => t.name), ['ops-alice']);
   });
 });

@@ -4,6 +4,7 @@ import { startRegistry, type RunningRegistry } from '../../apps/api/src/app';
 import { configFromEnv } from '../../apps/api/src/config';
 import { onServer } from '../support/db';
 import { ADMIN_TOKEN, startTestRegistry, type Answer, type TestRegistry } from '../support/registry';
+import type { LoggedEvent } from '../support/api-types';
 
 const ROUNDS = 40;
 
@@ -64,7 +65,7 @@ describe('two writers, same resource, many rounds', () => {
   };
 
   const streamEvents = async (stream: string) => {
-    const all: any[] = [];
+    const all: LoggedEvent[] = [];
     for (let after = 0; ; ) {
       const page = await reg.call('GET', `/v1/events?after=${after}&limit=1000`);
       all.push(...page.body.events);
@@ -102,7 +103,7 @@ describe('two writers, same resource, many rounds', () => {
     assert.deepEqual(events.map((e) => e.version), Array.from({ length: 1 + 2 * ROUNDS }, (_, i) => i + 1));
     // Each update's "previous" is what the one before it left: the writes were applied one after another.
     for (let k = 2; k < events.length; k++) {
-      assert.equal(events[k].data.previous.description, events[k - 1].data.changes.description);
+      assert.equal(events[k].data.previous?.description, events[k - 1].data.changes?.description);
     }
   });
 

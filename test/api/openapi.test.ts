@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { NestFactory } from '@nestjs/core';
@@ -76,10 +77,10 @@ describe('OpenAPI description generated from the code', () => {
     try {
       const json = await fetch(`${reg.url}/docs-json`);
       assert.equal(json.status, 200);
-      const doc = (await json.json()) as any;
+      const doc = (await json.json()) as OpenAPIObject;
       assert.match(doc.openapi, /^3\./);
       assert.ok(doc.paths['/v3/OS-FEDERATION/identity_providers/{id}'].put);
-      assert.deepEqual(doc.components.securitySchemes.token, { type: 'apiKey', in: 'header', name: 'X-Auth-Token' });
+      assert.deepEqual(doc.components?.securitySchemes?.token, { type: 'apiKey', in: 'header', name: 'X-Auth-Token' });
       const ui = await fetch(`${reg.url}/docs`);
       assert.equal(ui.status, 200);
       assert.match(ui.headers.get('content-type') ?? '', /text\/html/);

@@ -8,6 +8,7 @@ import { GrantTimelineProjector } from '../../apps/worker/src/grant-timeline';
 import { TestPki } from '../support/pki';
 import { startTestRegistry, type TestRegistry } from '../support/registry';
 import { until } from '../support/wait';
+import type { FollowedIdentity, GrantInterval } from '../support/api-types';
 
 const CLI = join(process.cwd(), 'dist', 'apps', 'cli', 'src', 'main.js');
 
@@ -110,7 +111,7 @@ describe('grant timeline', () => {
     assert.equal(stranger.status, 200);
     assert.equal(stranger.body.followed, false);
     assert.deepEqual(stranger.body.intervals, []);
-    const brief = adaTimeline.body.intervals.map((i: any) => [
+    const brief = (adaTimeline.body.intervals as GrantInterval[]).map((i) => [
       i.project_id ?? `domain ${i.domain_id}`,
       i.roles.join('+'),
       i.opened_by.position,
@@ -129,29 +130,30 @@ describe('grant timeline', () => {
     assert.equal(adaTimeline.body.intervals[2].to, null);
     assert.match(first.from, /Z$/);
 
-    const bobId = (await reg.call('GET', '/v1/audit/identities')).body.identities.find((i: any) => i.subject === 'CN=bob,O=Example').id;
+    const bobId = (await reg.call('GET', '/v1/audit/identities')).body.identities.find((i: FollowedIdentity) => i.subject === 'CN=bob,O=Example').id;
     const bobTimeline = await reg.call('GET', `/v1/audit/grants?identity=${bobId}`);
     assert.deepEqual(
-      bobTimeline.body.intervals.map((i: any) => [i.project_id, i.roles, i.opened_by.position, i.closed_by?.position]),
+      (bobTimeline.body.intervals as GrantInterval[]).map((i) => [i.project_id, i.roles, i.opened_by.position, i.closed_by?.position]),
       [['p-app', ['reader'], pos(bobIn), pos(bobOut)]],
     );
 
     // The mapping names CN=ada (and, while widened, CN=bob): those identities are followed too.
     const listed = await reg.call('GET', '/v1/audit/identities');
     assert.deepEqual(
-      listed.body.named_by_mappings.map((n: any) => [n.subject, n.issuer, n.since_position]).sort(),
+      (listed.body.named_by_mappings as FollowedIdentity[]).map((n) => [n.subject, n.issuer, n.since_position]).sort(),
       [['CN=ada', issuer, pos(setup)], ['CN=bob', issuer, pos(bobIn)]],
     );
-    const namedAda = listed.body.named_by_mappings.find((n: any) => n.subject === 'CN=ada');
+    const namedAda = (listed.body.named_by_mappings as FollowedIdentity[]).find((n) => n.subject === 'CN=ada');
+    assert.ok(namedAda);
     const namedTimeline = await reg.call('GET', `/v1/audit/grants?identity=${namedAda.id}`);
     assert.deepEqual(
-      namedTimeline.body.intervals.map((i: any) => [i.roles.join('+'), i.opened_by.position, i.closed_by?.position ?? null]),
-      brief.map((b: any[]) => [b[1], b[2], b[4]]),
+      (namedTimeline.body.intervals as GrantInterval[]).map((i) => [i.roles.join('+'), i.opened_by.position, i.closed_by?.position ?? null]),
+      brief.map((b) => [b[1], b[2], b[4]]),
     );
 
     const holders = await reg.call('GET', `/v1/audit/holders?project=p-app&role=admin&from=${encodeURIComponent(first.from)}`);
     const byPosition = (a: [string, number], b: [string, number]) => a[0].localeCompare(b[0]) || a[1] - b[1];
-    assert.deepEqual(holders.body.holders.map((h: any) => [h.identity.subject, h.opened_by.position]).sort(byPosition), [
+    assert.deepEqual((holders.body.holders as GrantInterval[]).map((h): [string, number] => [h.identity.subject, h.opened_by.position]).sort(byPosition), [
       ['CN=ada', pos(widened)],
       ['CN=ada', pos(enabled)],
       ['CN=ada,O=Example', pos(widened)],

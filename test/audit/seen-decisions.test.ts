@@ -6,6 +6,7 @@ import { GrantTimelineProjector } from '../../apps/worker/src/grant-timeline';
 import { SeenDecisionsService } from '../../apps/api/src/registry/seen-decisions.service';
 import { configFromEnv } from '../../apps/api/src/config';
 import { startTestRegistry, type TestRegistry } from '../support/registry';
+import type { GrantInterval, ReadyAnswer, SeenRow } from '../support/api-types';
 
 const ISSUER = 'CN=Seen CA,O=Example';
 const OTHER_ISSUER = 'CN=Stranger CA,O=Example';
@@ -37,7 +38,7 @@ describe('decisions authorize has seen', () => {
   const seen = async (query = '') => {
     const res = await reg.call('GET', `/v1/audit/seen${query}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.body.seen as any[];
+    return res.body.seen as SeenRow[];
   };
 
   before(async () => {
@@ -100,6 +101,7 @@ describe('decisions authorize has seen', () => {
       [OTHER_ISSUER, ADA, { 'X-Project-Name': 'app', 'X-Project-Domain-Id': 'default' }, 'refused', 'untrusted_issuer', [], 2],
     ]);
     const granted = rows.find((r) => r.identity.subject === ADA && r.outcome === 'granted');
+    assert.ok(granted);
     assert.ok(granted.first_seen >= before && granted.first_seen <= granted.last_seen, JSON.stringify(granted));
     assert.match(granted.identity.id, /^[0-9a-f]{64}$/);
 
@@ -124,7 +126,7 @@ describe('decisions authorize has seen', () => {
 
     const ready = await fetch(`${reg.url}/ready`);
     assert.equal(ready.status, 200);
-    const audit = ((await ready.json()) as any).audit;
+    const audit = ((await ready.json()) as ReadyAnswer).audit;
     assert.deepEqual(audit, { fail_mode: 'open', recording: true, buffered_rows: 0, recorded: 9, dropped: 0 });
   });
 
@@ -162,7 +164,7 @@ describe('decisions authorize has seen', () => {
     const grants = async () => {
       const res = await reg.call('GET', `/v1/audit/grants?issuer=${encodeURIComponent(ISSUER)}&subject=${encodeURIComponent(ADA)}`);
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body.intervals.map((i: any) => [i.project_id, i.roles, i.opened_by.type, i.closed_by?.type ?? null]);
+      return (res.body.intervals as GrantInterval[]).map((i) => [i.project_id, i.roles, i.opened_by.type, i.closed_by?.type ?? null]);
     };
     assert.deepEqual(await grants(), [['p-app', ['reader'], 'RoleGranted', null]]);
     assert.deepEqual(await ds.query(`SELECT source, subject_dn FROM audit_identities`), [{ source: 'seen', subject_dn: ADA }]);
@@ -198,7 +200,7 @@ describe('decisions authorize has seen', () => {
     const before = await exported();
     await projector.catchUp();
     const grants = await reg.call('GET', `/v1/audit/grants?issuer=${encodeURIComponent(ISSUER)}&subject=${encodeURIComponent('CN=dan,O=Example')}`);
-    assert.deepEqual(grants.body.intervals.map((i: any) => [i.project_id, i.roles]), [['p-app', ['reader']]]);
+    assert.deepEqual((grants.body.intervals as GrantInterval[]).map((i) => [i.project_id, i.roles]), [['p-app', ['reader']]]);
     assert.equal(await exported(), before, 'the same plan gives the same bytes');
     assert.ok(!before.includes('CN=dan,O=Example'));
     await must('PATCH', '/v3/projects/p-app', { project: { description: 'moved on' } });
@@ -219,7 +221,7 @@ describe('decisions authorize has seen', () => {
       assert.equal((await authorize(envOf('open-2'))).status, 404);
       const ready = await fetch(`${reg.url}/ready`);
       assert.equal(ready.status, 200, 'open mode stays ready');
-      const audit = ((await ready.json()) as any).audit;
+      const audit = ((await ready.json()) as ReadyAnswer).audit;
       assert.equal(audit.recording, false);
       assert.equal(audit.buffered_rows, 2);
     } finally {
@@ -249,7 +251,7 @@ describe('decisions that cannot be recorded', () => {
       for (const cn of ['s3', 's4', 's1']) assert.equal((await authorize(cn)).status, 401);
       const ready = await fetch(`${reg.url}/ready`);
       assert.equal(ready.status, 200);
-      const audit = ((await ready.json()) as any).audit;
+      const audit = ((await ready.json()) as ReadyAnswer).audit;
       assert.deepEqual(audit, { fail_mode: 'open', recording: false, buffered_rows: 2, recorded: 0, dropped: 2 });
       await rename(reg, 'audit_seen_decisions_away', 'audit_seen_decisions');
       await service.flush();
@@ -288,7 +290,7 @@ describe('decisions that cannot be recorded', () => {
       assert.equal(forward.headers.get('x-auth-refused-reason'), 'audit_unavailable');
       const ready = await fetch(`${reg.url}/ready`);
       assert.equal(ready.status, 503);
-      assert.equal(((await ready.json()) as any).status, 'audit_unavailable');
+      assert.equal(((await ready.json()) as ReadyAnswer).status, 'audit_unavailable');
       // Point-in-time answers are not recorded, so they do not depend on it.
       assert.equal((await authorize('c1', { at_position: 0 })).status, 401);
 

@@ -5,6 +5,7 @@ import { idpId, issuerDn } from '../../libs/x509/src';
 import { curl } from '../support/curl';
 import { TestPki } from '../support/pki';
 import { ADMIN_TOKEN, startTestRegistry, type TestRegistry } from '../support/registry';
+import type { HistoryEntry } from '../support/api-types';
 
 /**
  * Admin by certificate, end to end: the registry terminates TLS itself with
@@ -138,11 +139,12 @@ describe('the openstack CLI administering the registry with a client certificate
     const domain = JSON.parse(created.stdout);
     assert.equal(domain.name, 'certified');
 
-    let history: any;
-    for (let i = 0; i < 100 && !(history?.history?.length > 0); i++) {
+    let history: { history?: HistoryEntry[] } | undefined;
+    for (let i = 0; i < 100 && !((history?.history?.length ?? 0) > 0); i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      history = await admin('GET', `/v1/history/domain/${domain.id}`);
+      history = (await admin('GET', `/v1/history/domain/${domain.id}`)) as { history?: HistoryEntry[] };
     }
+    assert.ok(history?.history, JSON.stringify(history));
     assert.equal(history.history.length, 1, JSON.stringify(history));
     const [entry] = history.history;
     assert.equal(entry.event_type, 'DomainCreated');

@@ -11,6 +11,7 @@ import { apacheEnv, idpId, issuerDn } from '../../libs/x509/src';
 import { TestPki } from '../support/pki';
 import { startTestRegistry, type TestRegistry } from '../support/registry';
 import { until } from '../support/wait';
+import type { AuthorizeAnswer, FollowedIdentity, GrantInterval } from '../support/api-types';
 
 const run = promisify(execFile);
 const CLI = join(process.cwd(), 'dist', 'apps', 'cli', 'src', 'main.js');
@@ -34,7 +35,7 @@ describe('audit over a simulated history', () => {
   let reg: TestRegistry;
   const pems: Record<string, string> = {};
   /** Live answers recorded during the history: [cert, scope index, position, status, body]. */
-  const live: { who: string; scope: number; position: number; status: number; body: any }[] = [];
+  const live: { who: string; scope: number; position: number; status: number; body: AuthorizeAnswer }[] = [];
   const month: Record<string, number> = {};
   const dir = mkdtempSync(join(tmpdir(), 'audit-export-'));
 
@@ -138,13 +139,13 @@ describe('audit over a simulated history', () => {
       assert.equal(past.status, seen.status, `${seen.who} @${seen.position}`);
       assert.equal(past.body.position, seen.position);
       if (seen.status === 200) assert.deepEqual(past.body.auth_context, seen.body.auth_context);
-      else assert.equal(past.body.error.reason, seen.body.error.reason);
+      else assert.equal(past.body.error.reason, seen.body.error?.reason);
       const fresh = authorize(await foldTo(seen.position), request);
       assert.equal(fresh.outcome === 'granted' ? 200 : fresh.status, seen.status);
       if (fresh.outcome === 'granted') assert.deepEqual(fresh.auth_context, seen.body.auth_context);
     }
     // The history did change the answers.
-    const alice = live.filter((l) => l.who === 'alice' && l.scope === 0).map((l) => l.body.auth_context?.roles?.join('+') ?? l.body.error.reason);
+    const alice = live.filter((l) => l.who === 'alice' && l.scope === 0).map((l) => l.body.auth_context?.roles?.join('+') ?? l.body.error?.reason);
     assert.deepEqual(new Set(alice).size > 2, true, JSON.stringify(alice));
   });
 
@@ -153,9 +154,9 @@ describe('audit over a simulated history', () => {
     const identities = await reg.call('GET', '/v1/audit/identities');
     const followed = [
       ...identities.body.identities,
-      ...identities.body.named_by_mappings.filter((n: any) => !identities.body.identities.some((i: any) => i.id === n.id)),
+      ...(identities.body.named_by_mappings as FollowedIdentity[]).filter((n) => !(identities.body.identities as FollowedIdentity[]).some((i) => i.id === n.id)),
     ];
-    assert.deepEqual(followed.map((i: any) => i.subject).sort(), [
+    assert.deepEqual(followed.map((i: FollowedIdentity) => i.subject).sort(), [
       'CN=alice', 'CN=bob', 'CN=carol',
       'CN=alice,O=Example,DC=example,DC=org', 'CN=bob,O=Example,DC=example,DC=org',
     ].sort());
@@ -177,13 +178,13 @@ describe('audit over a simulated history', () => {
       }
       for (const [target, o] of open) expected.push([target, o.roles, o.from, null]);
       const timeline = await reg.call('GET', `/v1/audit/grants?identity=${identity.id}`);
-      const actual = timeline.body.intervals.map((i: any) => [
+      const actual = (timeline.body.intervals as GrantInterval[]).map((i) => [
         i.project_id ? `project:${i.project_id}` : `domain:${i.domain_id}`,
         i.roles.join('+'),
         i.opened_by.position,
         i.closed_by?.position ?? null,
       ]);
-      const order = (a: any[], b: any[]) => a[2] - b[2] || String(a[0]).localeCompare(String(b[0]));
+      const order = (a: unknown[], b: unknown[]) => Number(a[2]) - Number(b[2]) || String(a[0]).localeCompare(String(b[0]));
       assert.deepEqual(actual.sort(order), expected.sort(order), identity.subject);
     }
     const alice = await reg.call(
@@ -193,9 +194,9 @@ describe('audit over a simulated history', () => {
     const first = alice.body.intervals[0];
     assert.equal(first.project_id, 'p-web');
     assert.equal(first.opened_by.reason, 'alice joins web');
-    const leave = alice.body.intervals.find((i: any) => i.closed_by?.reason === 'alice on leave');
+    const leave = (alice.body.intervals as GrantInterval[]).find((i) => i.closed_by?.reason === 'alice on leave');
     assert.ok(leave, 'disabling alice closed an interval, with the reason given');
-    assert.equal(leave.closed_by.type, 'UserUpdated');
+    assert.equal(leave.closed_by?.type, 'UserUpdated');
   });
 
   test('holders of admin on web in a window', async () => {
@@ -203,7 +204,7 @@ describe('audit over a simulated history', () => {
     const from = await at(month.m3);
     const to = await at(month.m8);
     const holders = await reg.call('GET', `/v1/audit/holders?project=p-web&role=admin&from=${from}&to=${to}`);
-    const subjects = [...new Set(holders.body.holders.map((h: any) => h.identity.subject))].sort();
+    const subjects = [...new Set((holders.body.holders as GrantInterval[]).map((h) => h.identity.subject))].sort();
     assert.deepEqual(subjects, ['CN=alice', 'CN=alice,O=Example,DC=example,DC=org', 'CN=bob', 'CN=bob,O=Example,DC=example,DC=org']);
     for (const h of holders.body.holders) assert.ok(h.roles.includes('admin'));
     const later = await reg.call('GET', `/v1/audit/holders?project=p-web&role=admin&from=${new Date().toISOString()}`);

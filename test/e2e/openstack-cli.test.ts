@@ -7,6 +7,15 @@ import { after, before, describe, test } from 'node:test';
 import { apacheEnv, idpId, issuerDn } from '../../libs/x509/src';
 import { TestPki } from '../support/pki';
 import { ADMIN_TOKEN, startTestRegistry, type TestRegistry } from '../support/registry';
+import type { LoggedEvent } from '../support/api-types';
+
+/**
+ * The CLI's `-f json` output. Its shape is the command's own (an object for
+ * show and create, rows keyed by column titles such as "Role" for list, as
+ * Keystone's CLI prints them), so the assertions read it field by field; this
+ * is the one place the test leaves it untyped.
+ */
+type CliJson = any;
 
 /**
  * The registry driven by Debian's `openstack` CLI (python3-openstackclient)
@@ -72,7 +81,7 @@ describe('the real openstack CLI against the registry', { skip }, () => {
       );
     });
   /** A command that must succeed; its -f json output parsed when there is one. */
-  const ok = async (...args: string[]): Promise<any> => {
+  const ok = async (...args: string[]): Promise<CliJson> => {
     const res = await run(args);
     assert.equal(res.code, 0, `openstack ${args.join(' ')} exited ${res.code}: ${res.stderr}`);
     return res.stdout.trim() === '' ? null : args.includes('json') ? JSON.parse(res.stdout) : res.stdout;
@@ -92,7 +101,7 @@ describe('the real openstack CLI against the registry', { skip }, () => {
    * Every command must succeed: nothing on stderr, and one JSON document per
    * command that asked for `-f json`, returned in order.
    */
-  const batch = async (...commands: string[][]): Promise<any[]> => {
+  const batch = async (...commands: string[][]): Promise<CliJson[]> => {
     // The interactive shell (cmd2) removes one level of quotes before cliff splits the line again.
     const quote = (a: string) => {
       if (/^[\w./:@=-]+$/.test(a)) return a;
@@ -115,7 +124,7 @@ describe('the real openstack CLI against the registry', { skip }, () => {
     const stderr = res.stderr.replace(/^No password was supplied, authentication will fail when a user does not have a password\.$/m, '');
     assert.equal(stderr.trim(), '', `${shown}: ${res.stderr}`);
     // cliff pretty-prints each document; a top-level one ends with a line that is just } or ].
-    const docs: any[] = [];
+    const docs: CliJson[] = [];
     let current: string[] = [];
     for (const line of res.stdout.split('\n')) {
       if (current.length === 0 && line.trim() === '') continue;
@@ -191,7 +200,7 @@ describe('the real openstack CLI against the registry', { skip }, () => {
     assert.equal(res.body.auth_context['OS-FEDERATION:identity_provider'], idp);
     assert.deepEqual(res.body.auth_context.group_ids, [group.body.group.id]);
     const log = await reg.call('GET', '/v1/events?after=0&limit=100');
-    const byCli = log.body.events.filter((e: any) => e.metadata.actor === 'openstack-cli').map((e: any) => e.type);
+    const byCli = (log.body.events as LoggedEvent[]).filter((e) => e.metadata.actor === 'openstack-cli').map((e) => e.type);
     for (const type of ['IdentityProviderRegistered', 'MappingCreated', 'ProtocolCreated']) {
       assert.ok(byCli.includes(type), `${type} is attributed to the CLI's token: ${JSON.stringify(byCli)}`);
     }
@@ -302,7 +311,7 @@ describe('the real openstack CLI against the registry', { skip }, () => {
       ['role', 'assignment', 'list', '--role', 'acme-auditor', '--role-domain', 'acme', ...json],
       ['role', 'assignment', 'list', '--effective', '--user', 'alice', '--user-domain', 'acme', '--names', ...json],
     );
-    const rows = (list: any[]) =>
+    const rows = (list: CliJson[]) =>
       list.map((r) => [r.Role, r.User, r.Group, r.Project, r.Domain, r.Inherited].join('|')).sort();
     assert.deepEqual(rows(all), [
       'acme-auditor|alice@acme|||acme|false',

@@ -6,6 +6,7 @@ import { idpId, issuerDn } from '../../libs/x509/src';
 import { TestPki } from '../support/pki';
 import { ADMIN_TOKEN, startTestRegistry, type TestRegistry } from '../support/registry';
 import { until } from '../support/wait';
+import type { GrantInterval } from '../support/api-types';
 
 const run = promisify(execFile);
 
@@ -77,7 +78,7 @@ describe('the timeline page in a headless Chromium', () => {
     ]);
     assert.deepEqual(
       bars,
-      grants.map((g: any) => [g.opened_by.position, g.closed_by?.position ?? null]),
+      grants.map((g: GrantInterval) => [g.opened_by.position, g.closed_by?.position ?? null]),
     );
     assert.equal(bars.length, 2);
     const marks = [...stdout.matchAll(/<line class="change"[^>]*data-position="(\d+)"/g)].map((m) => Number(m[1]));
