@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { configFromEnv, registryProjectFrom } from '../../apps/api/src/config';
 import { idpIdForIssuer } from '../../libs/domain/src';
 import { createTestDatabase, onServer, type TestDatabase } from '../support/db';
 import { startTestRegistry, type Answer, type TestRegistry } from '../support/registry';
+import { startServeProcess, type ServedRegistry } from '../support/serve';
 
 /**
  * Registry rights from a client certificate's own tokenless roles on the
@@ -260,51 +259,24 @@ describe('certificates without REGISTRY_AUTH_PROJECT, and the project named by i
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** A served registry's own log: a certificate caller's refusals carry decision, reason and cause, never a token. */
 describe('certificate admission in the log of a served registry', async () => {
   const server = await onServer();
   const TOKEN = 'certificate-admin-log-test-token';
   let db: TestDatabase;
-  let child: ChildProcess;
-  let output = '';
+  let served: ServedRegistry | undefined;
+  const output = () => served?.output() ?? '';
   let url: string;
 
   before(async () => {
     if (!server) return;
     db = await createTestDatabase();
-    const port = await freePort();
-    child = spawn(process.execPath, [join(__dirname, '../../apps/cli/src/main.js'), 'serve', '--no-worker'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        TRUSTED_PROXIES: 'loopback',
-        REGISTRY_AUTH_PROJECT: 'registry@Default',
-        REGISTRY_ADMIN_TOKEN: TOKEN,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    served = await startServeProcess(db.url, {
+      TRUSTED_PROXIES: 'loopback',
+      REGISTRY_AUTH_PROJECT: 'registry@Default',
+      REGISTRY_ADMIN_TOKEN: TOKEN,
     });
-    child.stdout!.setEncoding('utf8').on('data', (d) => (output += d));
-    child.stderr!.setEncoding('utf8').on('data', (d) => (output += d));
-    await new Promise<void>((resolve, reject) => {
-      const check = () => (output.includes('registry listening') ? resolve() : undefined);
-      child.stdout!.on('data', check);
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-    });
-    url = `http://127.0.0.1:${port}`;
+    url = `${served.url}`;
     await recordWorld(async (method, path, body) => {
       const res = await fetch(url + path, {
         method,
@@ -317,26 +289,18 @@ describe('certificate admission in the log of a served registry', async () => {
   });
 
   after(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await served?.stop();
     await db?.drop();
   });
 
   /** The request line of the request with this id, once written. */
   const lineOf = async (requestId: string): Promise<Record<string, unknown>> => {
     for (let i = 0; i < 100; i++) {
-      const line = output
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l))
-        .find((l) => l.req_id === requestId && l.msg === 'request');
+      const line = served?.lines().find((l) => l.req_id === requestId && l.msg === 'request');
       if (line) return line;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`no log line for ${requestId}: ${output}`);
+    throw new Error(`no log line for ${requestId}: ${output()}`);
   };
   const get = async (headers: Record<string, string>) => {
     const res = await fetch(`${url}/v3/domains`, { headers });
@@ -378,6 +342,6 @@ describe('certificate admission in the log of a served registry', async () => {
     assert.equal(admitted.status, 200);
     const ok = await lineOf(admitted.id);
     assert.deepEqual([ok.actor, ok.auth, ok.certificate_source, ok.decision], ['cert:ops-admin@Default', 'certificate', 'proxy', undefined]);
-    assert.ok(!output.includes(TOKEN), 'the admin token is never logged');
+    assert.ok(!output().includes(TOKEN), 'the admin token is never logged');
   });
 });

@@ -2,26 +2,16 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { idpId, issuerDn } from '../../libs/x509/src';
 import { curl, toolStatus } from '../support/curl';
 import { TestPki } from '../support/pki';
 import { startTestRegistry, type TestRegistry } from '../support/registry';
 import { SERVICE_SCOPE, recordServiceWorld } from '../support/service-world';
+import { freePort } from '../support/serve';
 
 const haproxy = toolStatus('haproxy');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once something accepts connections on the port (HAProxy has bound it). */
 async function listening(port: number, child: ChildProcess): Promise<void> {

@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { onServer } from '../support/db';
 import { loadCase } from '../support/fixtures';
 import { ADMIN_TOKEN, startTestRegistry, type Answer, type TestRegistry } from '../support/registry';
 import { loadWorld } from '../support/world';
+import { freePort } from '../support/serve';
 
 const CASE = loadCase('tokenless', '001-doc-local-mapping-project-id');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A second API process (the real CLI, its own OS process) on the same database. */
 async function startSecondProcess(databaseUrl: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {

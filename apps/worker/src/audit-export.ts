@@ -4,7 +4,7 @@ import QueryStream from 'pg-query-stream';
 import { stringify } from 'csv-stringify/sync';
 import type { DataSource } from 'typeorm';
 import type { RecordedEvent } from '../../../libs/domain/src';
-import { GENESIS_HASH, eventHash } from '../../../libs/store/src';
+import { EVENT_COLUMNS, GENESIS_HASH, eventHash, type EventRow } from '../../../libs/store/src';
 import { changesOf } from './history-projector';
 import { TIMELINE_PROJECTION } from './grant-timeline';
 
@@ -65,19 +65,6 @@ export function encodeRecord(record: ExportRecord, format: ExportFormat): string
 
 export function csvHeader(): string {
   return stringify([[...EXPORT_COLUMNS]], CSV_OPTIONS);
-}
-
-interface EventRow {
-  position: string;
-  stream_id: string;
-  stream_version: number;
-  type: string;
-  schema_version: number;
-  data: Record<string, unknown>;
-  metadata: RecordedEvent['metadata'];
-  recorded_at: Date;
-  prev_hash: string;
-  hash: string;
 }
 
 /** A grant_intervals row joined with its identity's DNs, as SQL returns it. */
@@ -216,7 +203,7 @@ export class AuditExport {
     const through = this.plan.timeline_through;
     for await (const row of stream<EventRow>(
       this.client,
-      `SELECT position, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, prev_hash, hash
+      `SELECT ${EVENT_COLUMNS}
        FROM events
        WHERE position <= $1 AND ($2::timestamptz IS NULL OR recorded_at >= $2) AND ($3::timestamptz IS NULL OR recorded_at < $3)
        ORDER BY position`,
@@ -295,7 +282,7 @@ export async function verifyHashChain(
     let count = 0;
     for await (const row of stream<EventRow>(
       client,
-      'SELECT position, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, prev_hash, hash FROM events ORDER BY position',
+      `SELECT ${EVENT_COLUMNS} FROM events ORDER BY position`,
       [],
     )) {
       count++;

@@ -3,7 +3,8 @@ import type { EventMetadata, PendingEvent, RecordedEvent } from '../../domain/sr
 import { GENESIS_HASH, eventHash } from './event-hash';
 import { LOCKS } from './data-source';
 
-interface EventRow {
+/** An `events` row as pg returns it (bigint position as text). */
+export interface EventRow {
   position: string;
   stream_id: string;
   stream_version: number;
@@ -16,7 +17,8 @@ interface EventRow {
   hash: string;
 }
 
-const COLUMNS =
+/** The `events` columns an EventRow holds, in table order. */
+export const EVENT_COLUMNS =
   'position, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, prev_hash, hash';
 
 export const EVENTS_CHANNEL = 'registry_events';
@@ -24,7 +26,8 @@ export const EVENTS_CHANNEL = 'registry_events';
 /** Rows per INSERT statement when a transaction appends many events. */
 const INSERT_CHUNK = 2_000;
 
-function toRecorded(row: EventRow): RecordedEvent {
+/** An `events` row as the event it records. */
+export function toRecorded(row: EventRow): RecordedEvent {
   return {
     position: Number(row.position),
     stream: row.stream_id,
@@ -135,7 +138,7 @@ export class AppendTransaction {
       const chunk = rows.map((column) => column.slice(from, from + INSERT_CHUNK));
       try {
         await this.runner.query(
-          `INSERT INTO events (${COLUMNS})
+          `INSERT INTO events (${EVENT_COLUMNS})
            SELECT p, s, v, t, 1, d::jsonb, m::jsonb, r::timestamptz, ph, h
              FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
                   AS x(p, s, v, t, d, m, r, ph, h)
@@ -159,7 +162,7 @@ export class AppendTransaction {
 
 export function readAfter(runner: QueryRunner | DataSource, position: number, limit: number): Promise<RecordedEvent[]> {
   return runner
-    .query(`SELECT ${COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [position, limit])
+    .query(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [position, limit])
     .then((rows: EventRow[]) => rows.map(toRecorded));
 }
 
@@ -190,7 +193,7 @@ export class EventStore {
 
   async readRange(fromExclusive: number, toInclusive: number, limit = 10_000): Promise<RecordedEvent[]> {
     const rows = (await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
       [fromExclusive, toInclusive, limit],
     )) as EventRow[];
     return rows.map(toRecorded);
