@@ -155,6 +155,32 @@ describe('Keystone-compatible admin API', () => {
     assert.equal((await reg.call('GET', `/v3/groups/${id}`)).body.group.description, 'one');
   });
 
+  test('assignments, memberships and implications answer with an ETag and honour If-Match', async () => {
+    for (const [path, body] of [
+      ['/v3/projects', { project: { id: 'p-etag', name: 'etag' } }],
+      ['/v3/users', { user: { id: 'u-etag', name: 'etag-user' } }],
+      ['/v3/groups', { group: { id: 'g-etag', name: 'etag-group' } }],
+      ['/v3/roles', { role: { id: 'r-etag', name: 'etag-role' } }],
+      ['/v3/roles', { role: { id: 'r-etag2', name: 'etag-role2' } }],
+    ] as const) {
+      assert.equal((await reg.call('POST', path, body)).status, 201, path);
+    }
+    for (const path of ['/v3/projects/p-etag/users/u-etag/roles/r-etag', '/v3/groups/g-etag/users/u-etag', '/v3/roles/r-etag/implies/r-etag2']) {
+      const made = await reg.call('PUT', path);
+      assert.ok(made.status === 201 || made.status === 204, path);
+      assert.equal(made.headers.get('etag'), '"1"', path);
+      const head = await reg.call('HEAD', path);
+      assert.equal(head.headers.get('etag'), '"1"', path);
+      const stale = await reg.call('DELETE', path, undefined, { 'If-Match': '"7"' });
+      assert.equal(stale.status, 412, path);
+      assert.equal(stale.body.error.reason, 'version_mismatch', path);
+      assert.equal((await reg.call('HEAD', path)).status, 204, `${path} still there`);
+      const removed = await reg.call('DELETE', path, undefined, { 'If-Match': '"1"' });
+      assert.equal(removed.status, 204, path);
+      assert.equal(removed.headers.get('etag'), '"2"', path);
+    }
+  });
+
   test('a lone surrogate in a body is a 400 that records nothing, not a 500', async () => {
     const users = (await reg.call('GET', '/v3/users')).body.users.length;
     const res = await reg.call('POST', '/v3/users', JSON.stringify({ user: { name: 'key\ud800', domain_id: 'default' } }));

@@ -382,12 +382,13 @@ export class GroupsController {
 
   @Head(':groupId/users/:userId')
   @HttpCode(204)
-  isMember(@Param('groupId') groupId: string, @Param('userId') userId: string) {
+  isMember(@Param('groupId') groupId: string, @Param('userId') userId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     if (!this.state.groups.has(groupId)) throw notFound('group', groupId);
     if (!this.state.users.has(userId)) throw notFound('user', userId);
     if (!this.state.membersOfGroup.get(groupId)?.has(userId)) {
       throw notFound('membership', `${userId} in ${groupId}`, 'not_a_member');
     }
+    this.changes.etag(reply, streams.membership(groupId, userId));
   }
 
   @Delete(':groupId/users/:userId')

@@ -111,8 +111,9 @@ export class RolesController {
 
   @Head('roles/:prior/implies/:implied')
   @HttpCode(204)
-  checkImplied(@Param('prior') prior: string, @Param('implied') implied: string) {
+  checkImplied(@Param('prior') prior: string, @Param('implied') implied: string, @Res({ passthrough: true }) reply: FastifyReply) {
     this.requireImplication(prior, implied);
+    this.changes.etag(reply, streams.implication(prior, implied));
   }
 
   @Get('roles/:prior/implies')
@@ -205,8 +206,10 @@ export class GrantsController {
 
   @Head(':target/:targetId/:actor/:actorId/roles/:roleId')
   @HttpCode(204)
-  check(@Param() p: Record<string, string>) {
-    this.requireGrant(assignmentFrom(p.target, p.targetId, p.actor, p.actorId, p.roleId, false));
+  check(@Param() p: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply) {
+    const assignment = assignmentFrom(p.target, p.targetId, p.actor, p.actorId, p.roleId, false);
+    this.requireGrant(assignment);
+    this.changes.etag(reply, streams.assignment(assignment));
   }
 
   @Get(':target/:targetId/:actor/:actorId/roles')
@@ -241,8 +244,10 @@ export class GrantsController {
 
   @Head('OS-INHERIT/:target/:targetId/:actor/:actorId/roles/:roleId/inherited_to_projects')
   @HttpCode(204)
-  checkInherited(@Param() p: Record<string, string>) {
-    this.requireGrant(assignmentFrom(p.target, p.targetId, p.actor, p.actorId, p.roleId, true));
+  checkInherited(@Param() p: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply) {
+    const assignment = assignmentFrom(p.target, p.targetId, p.actor, p.actorId, p.roleId, true);
+    this.requireGrant(assignment);
+    this.changes.etag(reply, streams.assignment(assignment));
   }
 
   @Delete('OS-INHERIT/:target/:targetId/:actor/:actorId/roles/:roleId/inherited_to_projects')

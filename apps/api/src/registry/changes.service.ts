@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, validation, type RegistryCommand } from '../../../../libs/domain/src';
+import { DomainError, guardedStream, validation, type RegistryCommand } from '../../../../libs/domain/src';
 import { changeMetadata } from '../http/request-context';
 import { RecordChangeCommand, type ChangeRecorded } from './record-change';
 import { RegistryIndexService } from './registry-index.service';
@@ -39,6 +39,9 @@ export class ChangesService {
       new RecordChangeCommand(command, changeMetadata(req)),
     );
     void reply.header('X-Registry-Position', String(result.position));
+    // The version the change left, for the client's next If-Match.
+    const stream = guardedStream(change);
+    if (stream !== undefined) this.etag(reply, stream);
     return result;
   }
 

@@ -42,6 +42,15 @@ export function guardedStream(c: RegistryCommand): string | undefined {
       return streams.protocol(c.idp_id, c.id);
     case 'RevokeApiToken':
       return streams.token(c.id);
+    case 'AddUserToGroup':
+    case 'RemoveUserFromGroup':
+      return streams.membership(c.group_id, c.user_id);
+    case 'ImplyRole':
+    case 'RemoveImpliedRole':
+      return streams.implication(c.prior_role_id, c.implied_role_id);
+    case 'GrantRole':
+    case 'RevokeRole':
+      return streams.assignment(c.assignment);
     default:
       return undefined;
   }
