@@ -181,6 +181,20 @@ describe('Keystone-compatible admin API', () => {
     }
   });
 
+  test('role_assignments reads its boolean flags as Keystone does: present is true, except 0', async () => {
+    // The previous test left u-etag holding r-etag on p-etag through a grant made and removed; make one that stays.
+    assert.equal((await reg.call('PUT', '/v3/projects/p-etag/users/u-etag/roles/r-etag')).status, 204);
+    const named = (q: string) => reg.call('GET', `/v3/role_assignments?user.id=u-etag${q}`);
+    for (const q of ['&include_names', '&include_names=', '&include_names=True', '&include_names=false']) {
+      const res = await named(q);
+      assert.equal(res.body.role_assignments[0].role.name, 'etag-role', q);
+    }
+    for (const q of ['', '&include_names=0']) {
+      const res = await named(q);
+      assert.equal(res.body.role_assignments[0].role.name, undefined, q);
+    }
+  });
+
   test('a lone surrogate in a body is a 400 that records nothing, not a 500', async () => {
     const users = (await reg.call('GET', '/v3/users')).body.users.length;
     const res = await reg.call('POST', '/v3/users', JSON.stringify({ user: { name: 'key\ud800', domain_id: 'default' } }));

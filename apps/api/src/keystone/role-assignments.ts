@@ -11,8 +11,12 @@ interface Entry {
   role: string;
 }
 
+/**
+ * A boolean query flag as Keystone reads one (`query_filter_is_true`):
+ * present means true, whatever its value (even empty or `false`), except `0`.
+ */
 function isTrue(value: string | undefined): boolean {
-  return value !== undefined && ['true', '1', 'yes', 'on'].includes(value.toLowerCase());
+  return value !== undefined && value !== '0';
 }
 
 function projectsBelow(state: RegistryState, parentId: string): string[] {
