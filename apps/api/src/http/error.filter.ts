@@ -81,7 +81,9 @@ export class KeystoneErrorFilter implements ExceptionFilter {
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
       // Body parser and routing errors (malformed JSON, wrong content type, too large).
       const message = (err as Error).message;
-      return { status: fastifyStatus, body: errorBody(fastifyStatus, message, reasonForHttp(fastifyStatus)) };
+      const reason = reasonForHttp(fastifyStatus);
+      req.logFields = { ...req.logFields, reason };
+      return { status: fastifyStatus, body: errorBody(fastifyStatus, message, reason) };
     }
     // The request's own log line carries the error, so a failure is still one line per request.
     req.logFields = { ...req.logFields, reason: 'internal_error', err: String((err as Error)?.stack ?? err) };
