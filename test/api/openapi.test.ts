@@ -52,6 +52,7 @@ describe('OpenAPI description generated from the code', () => {
         certificates: undefined as never,
         pointInTime: undefined as never,
         seen: undefined as never,
+        requestLogger: undefined as never,
       });
       await adapter.getInstance().ready();
       const doc = openApiDocument(app);

@@ -16,7 +16,7 @@ import { RegistryIndexService } from '../registry/registry-index.service';
 import { secretSha256 } from '../tokens/secrets';
 import { CertificateAuth, INSUFFICIENT_ROLE, insufficientRoleMessage } from './certificate-auth';
 import { ClientCertificateService } from './client-certificate';
-import type { RegistryRole } from './request-context';
+import type { Caller, RegistryRole } from './request-context';
 
 export type Access = 'public' | RegistryRole;
 const ACCESS_KEY = 'registry:access';
@@ -28,6 +28,8 @@ const ACCESS_KEY = 'registry:access';
 export const RequireAccess = (access: Access) => SetMetadata(ACCESS_KEY, access);
 
 const RANK: Record<RegistryRole, number> = { reader: 1, auditor: 2, admin: 3 };
+/** Whoever presents the start-up admin token (one object, since nothing changes it). */
+const ADMIN_TOKEN_CALLER: Caller = Object.freeze({ name: 'admin-token', kind: 'token', role: 'admin' });
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -98,7 +100,7 @@ export class AuthGuard implements CanActivate {
     // The start-up admin token first: it is compared without hashing, which keeps it off the hot path.
     const apiToken = this.isAdminToken(token) ? 'admin-token' : this.apiToken(token);
     if (apiToken === 'admin-token') {
-      req.caller = { name: 'admin-token', kind: 'token', role: 'admin' };
+      req.caller = ADMIN_TOKEN_CALLER;
     } else if (apiToken) {
       req.caller = { name: apiToken.name, kind: 'token', role: apiToken.role };
     } else {

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 
 let destination: pino.DestinationStream | undefined;
@@ -33,6 +35,14 @@ export function createLogger(level: string): Logger {
 export interface RequestLog {
   info(fields: Record<string, unknown>, msg: string): void;
   error(fields: Record<string, unknown>, msg: string): void;
+  /**
+   * The line for `req`, answered with `status` after `ms`: the request id,
+   * method, path (without its query), status, milliseconds, the client's
+   * address, the caller's name and whatever the route added
+   * (`req.logFields`), or instead `fragment`: those fields already
+   * serialized by `logFieldsFragment`, for an answer given many times.
+   */
+  request(req: FastifyRequest, status: number, ms: number, fragment?: string): void;
 }
 
 /**
@@ -55,7 +65,56 @@ export function createRequestLogger(level: string): RequestLog {
   return {
     info: (fields, msg) => line(30, fields, msg),
     error: (fields, msg) => line(50, fields, msg),
+    request(req, status, ms, fragment) {
+      const n = status >= 500 ? 50 : 30;
+      if (n < threshold) return;
+      const query = req.url.indexOf('?');
+      const path = query < 0 ? req.url : req.url.slice(0, query);
+      const rounded = Math.round(ms * 10) / 10;
+      if (fragment === undefined) {
+        const fields = { req_id: req.id, method: req.method, path, status, ms: rounded, client: req.ip, actor: req.caller?.name, ...req.logFields };
+        return line(n, fields, 'request');
+      }
+      // The same fields in the same order as above, without building and serializing an object.
+      const client = req.ip;
+      const actor = req.caller?.name;
+      out.write(
+        `{"level":${n}${cachedIsoTime()},"service":"tokenless-registry","req_id":${JSON.stringify(req.id)},"method":${JSON.stringify(req.method)},"path":${JSON.stringify(path)},"status":${status},"ms":${rounded}${client === undefined ? '' : `,"client":${JSON.stringify(client)}`}${actor === undefined ? '' : `,"actor":${JSON.stringify(actor)}`}${fragment},"msg":"request"}\n`,
+      );
+    },
   };
+}
+
+/** The request line's fixed fields, which a route's own log fields do not repeat in a fragment. */
+const FIXED_FIELDS = new Set(['req_id', 'method', 'path', 'status', 'ms', 'client', 'actor']);
+
+/**
+ * `fields` serialized for `RequestLog.request`'s `fragment`, for answers
+ * with `status`; undefined where they name a fixed field with another value
+ * (the line is then built from the fields themselves).
+ */
+export function logFieldsFragment(fields: Record<string, unknown>, status: number): string | undefined {
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (!FIXED_FIELDS.has(key)) rest[key] = value;
+    else if (key !== 'status' || value !== status) return undefined;
+  }
+  const json = JSON.stringify(rest);
+  return json.length > 2 ? `,${json.slice(1, -1)}` : '';
+}
+
+const ARRIVAL = Symbol('arrival');
+type Stamped = IncomingMessage & { [ARRIVAL]?: number };
+
+/** Notes when a request reached the server, for `msSinceArrival`. */
+export function markArrival(req: IncomingMessage): void {
+  (req as Stamped)[ARRIVAL] = performance.now();
+}
+
+/** Milliseconds since `markArrival` saw the request (0 if it never did). */
+export function msSinceArrival(req: IncomingMessage): number {
+  const at = (req as Stamped)[ARRIVAL];
+  return at === undefined ? 0 : performance.now() - at;
 }
 
 let lastMs = -1;

@@ -25,6 +25,34 @@ interface SeenRow {
   env?: Record<string, string>;
 }
 
+/** One decision as `SeenDecisionsService.seen` records it, with its row's key. */
+export interface SeenDecision {
+  readonly key: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly scopeType: SeenRow['scopeType'];
+  readonly scope: string;
+  readonly outcome: SeenRow['outcome'];
+  readonly reason: string | null;
+  readonly roles: string[];
+  readonly issuerAttribute: string;
+}
+
+function described(
+  issuer: string,
+  subject: string,
+  scopeType: SeenRow['scopeType'],
+  scope: string,
+  outcome: SeenRow['outcome'],
+  reason: string | null,
+  roles: string[],
+  issuerAttribute: string,
+): SeenDecision {
+  // One row per distinct (identity, scope, outcome, reason, roles).
+  const key = `${issuer}\u0000${subject}\u0000${scopeType}\u0000${scope}\u0000${outcome}\u0000${reason ?? ''}\u0000${roles.join('\u0000')}`;
+  return { key, issuer, subject, scopeType, scope, outcome, reason, roles, issuerAttribute };
+}
+
 export interface SeenDecisionsStatus {
   fail_mode: 'open' | 'closed';
   /** False while decisions cannot be recorded (a write failed and none has succeeded since, or the buffer is full). */
@@ -170,6 +198,15 @@ export class SeenDecisionsService implements OnModuleInit, OnApplicationShutdown
    * be recorded and AUDIT_FAIL_MODE=closed: the caller answers 503 instead.
    */
   decision(index: AuthorizationIndex, request: AuthorizeRequest, result: AuthorizeResult, gatewayReason?: string): boolean {
+    return this.seen(this.describe(index, request, result, gatewayReason), request.env);
+  }
+
+  /**
+   * What `decision` records for this decision, worked out once: a caller
+   * that meets the same request and result again (authorize's decision
+   * cache) hands it to `seen` instead of working it out every time.
+   */
+  describe(index: AuthorizationIndex, request: AuthorizeRequest, result: AuthorizeResult, gatewayReason?: string): SeenDecision {
     const env = request.env;
     const issuerAttribute = index.state.settings.issuer_attribute;
     const issuer = text(env[issuerAttribute]);
@@ -177,44 +214,32 @@ export class SeenDecisionsService implements OnModuleInit, OnApplicationShutdown
     if (result.outcome === 'granted') {
       const ctx = result.auth_context;
       const project = ctx.project_id;
-      const scopeType = typeof project === 'string' ? 'project' : 'domain';
-      const scope = text(typeof project === 'string' ? project : ctx.domain_id);
       const refused = gatewayReason !== undefined;
-      return this.record(
+      return described(
         issuer,
         subject,
-        scopeType,
-        scope,
+        typeof project === 'string' ? 'project' : 'domain',
+        text(typeof project === 'string' ? project : ctx.domain_id),
         refused ? 'refused' : 'granted',
         refused ? gatewayReason : null,
         refused ? NO_ROLES : ctx.roles,
-        env,
         issuerAttribute,
       );
     }
-    return this.record(issuer, subject, 'requested', requestedScope(request.headers), 'refused', result.reason, NO_ROLES, env, issuerAttribute);
+    return described(issuer, subject, 'requested', requestedScope(request.headers), 'refused', result.reason, NO_ROLES, issuerAttribute);
   }
 
-  private record(
-    issuer: string,
-    subject: string,
-    scopeType: SeenRow['scopeType'],
-    scope: string,
-    outcome: SeenRow['outcome'],
-    reason: string | null,
-    roles: string[],
-    env: Record<string, unknown>,
-    issuerAttribute: string,
-  ): boolean {
+  /** Records a decision `describe` worked out for a request with attributes `env`; false as for `decision`. */
+  seen(decision: SeenDecision, env: Record<string, unknown>): boolean {
     if (this.failing && this.closedMode) return false;
-    const key = `${issuer}\u0000${subject}\u0000${scopeType}\u0000${scope}\u0000${outcome}\u0000${reason ?? ''}\u0000${roles.join('\u0000')}`;
     const now = Date.now();
-    const row = this.buffer.get(key);
+    const row = this.buffer.get(decision.key);
     if (row !== undefined) {
       row.count++;
       row.last = now;
       return true;
     }
+    const { key, issuer, subject, scopeType, scope, outcome, reason, roles, issuerAttribute } = decision;
     if (this.buffer.size + this.writing >= this.audit.bufferRows) {
       if (this.closedMode) return false;
       this.dropped++;

@@ -15,9 +15,10 @@ import { errorBody, type KeystoneErrorFilter } from '../http/error.filter';
 import type { RegistryIndexService } from '../registry/registry-index.service';
 import type { PastIndex, PointInTimeService } from '../registry/point-in-time.service';
 import type { RegistryConfig } from '../config';
-import type { SeenDecisionsService } from '../registry/seen-decisions.service';
+import type { SeenDecision, SeenDecisionsService } from '../registry/seen-decisions.service';
 import { parseAuthorizeBody, type AuthorizeBody } from './authorize-request';
 import { bodyProblem } from '../http/body-checks';
+import { logFieldsFragment, msSinceArrival, type RequestLog } from '../http/logger';
 
 /**
  * `POST /v1/authorize`: Keystone's tokenless decision for a certificate's
@@ -48,15 +49,33 @@ export function registerAuthorizeRoute(
     certificates: ClientCertificateService;
     pointInTime: PointInTimeService;
     seen: SeenDecisionsService;
+    requestLogger: RequestLog;
   },
 ): void {
-  const { registry, config, guard, errors, certificates, pointInTime, seen } = deps;
+  const { registry, config, guard, errors, certificates, pointInTime, seen, requestLogger } = deps;
+
+  /** What every answer carries; set first, so that an answer from anywhere has them. */
+  const common = (req: FastifyRequest, reply: FastifyReply) => {
+    void reply.header('x-openstack-request-id', req.id);
+    void reply.header('Vary', 'X-Auth-Token');
+  };
+
+  /**
+   * Every answer leaves through here: the request line is written (this
+   * route has no onResponse hook), then the body sent. `logFragment`: the
+   * route's log fields already serialized (a repeated decision's).
+   */
+  const answer = (req: FastifyRequest, reply: FastifyReply, payload: unknown, logFragment?: string) => {
+    requestLogger.request(req, reply.statusCode, msSinceArrival(req.raw), logFragment);
+    return reply.send(payload);
+  };
 
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    common(req, reply);
     const { status, body } = errors.render(err, req);
     if (status === 401) void reply.header('WWW-Authenticate', `Keystone uri="${req.protocol}://${req.host}/v3"`);
     void reply.header('X-Registry-Position', String(registry.position));
-    return reply.status(status).type('application/json').send({ ...body, position: registry.position });
+    return answer(req, reply.status(status).type('application/json'), { ...body, position: registry.position });
   };
 
   const decide = (
@@ -145,17 +164,18 @@ export function registerAuthorizeRoute(
       let dto;
       let request: AuthorizeRequest;
       const raw = req.body as string;
+      common(req, reply);
       try {
         guard.admit(req, 'reader');
         const known = cache.get(raw, registry.position);
         if (known) {
-          void reply.header('X-Registry-Position', String(registry.position));
-          if (!seen.decision(registry.index, known.request, known.result)) {
-            return reply.send(auditUnavailable(req, reply, registry.position));
+          void reply.header('X-Registry-Position', known.position);
+          if (!seen.seen(known.seen, known.request.env)) {
+            return answer(req, reply, auditUnavailable(req, reply, registry.position));
           }
-          req.logFields = req.logFields ? { ...req.logFields, ...known.logFields } : known.logFields;
+          req.logFields = known.logFields;
           if (known.status === 401) void reply.header('WWW-Authenticate', `Keystone uri="${req.protocol}://${req.host}/v3"`);
-          return reply.status(known.status).type(JSON_TYPE).send(known.json);
+          return answer(req, reply.status(known.status).type(JSON_TYPE), known.json, known.logFragment);
         }
         const body = parseBody(parseJson, req, raw);
         const problem = bodyProblem(body);
@@ -172,7 +192,7 @@ export function registerAuthorizeRoute(
           if (found.kind === 'refused') {
             req.logFields = { decision: 'refused', reason: found.reason, status: 401, detail: found.detail };
             void reply.status(401).header('WWW-Authenticate', `Keystone uri="${req.protocol}://${req.host}/v3"`);
-            return reply.send({ ...errorBody(401, GENERIC_401, found.reason), position: registry.position });
+            return answer(req, reply, { ...errorBody(401, GENERIC_401, found.reason), position: registry.position });
           }
         }
       } catch (err) {
@@ -181,39 +201,39 @@ export function registerAuthorizeRoute(
       if (dto.as_of !== undefined || dto.at_position !== undefined) {
         const asked = request;
         return pastIndex(dto).then(
-          (past) => reply.send(decide(req, reply, asked, past)),
+          (past) => answer(req, reply, decide(req, reply, asked, past)),
           (err: unknown) => fail(err, req, reply),
         );
       }
       if (dto.min_position === undefined || registry.position >= dto.min_position) {
         const decided: { result?: AuthorizeResult } = {};
-        const answer = decide(req, reply, request, undefined, decided);
+        const decision = decide(req, reply, request, undefined, decided);
         // Only what the body alone decides (not a connection's own certificate or a proxy's headers), and only decisions.
         if ((!dto.has_env && dto.certificate === undefined) || decided.result === undefined || reply.statusCode === 503) {
-          return reply.send(answer);
+          return answer(req, reply, decision);
         }
-        const json = JSON.stringify(answer);
+        const json = JSON.stringify(decision);
+        const logFields = req.logFields ?? {};
         cache.set(raw, registry.position, {
           status: reply.statusCode,
+          position: String(registry.position),
           json,
-          logFields: req.logFields ?? {},
+          logFields,
+          logFragment: logFieldsFragment(logFields, reply.statusCode),
           request,
-          result: decided.result,
+          seen: seen.describe(registry.index, request, decided.result),
         });
-        return reply.type(JSON_TYPE).send(json);
+        return answer(req, reply.type(JSON_TYPE), json);
       }
       const wanted = dto.min_position;
       return registry.waitFor(wanted, config.maxWaitMs).then((reached) => {
-        if (reached) return reply.send(decide(req, reply, request));
+        if (reached) return answer(req, reply, decide(req, reply, request));
         req.logFields = { decision: 'refused', reason: 'index_behind', min_position: wanted };
-        return reply
-          .status(503)
-          .header('Retry-After', '1')
-          .header('X-Registry-Position', String(registry.position))
-          .send({
-            ...errorBody(503, `The index has not reached position ${wanted} yet.`, 'index_behind'),
-            position: registry.position,
-          });
+        void reply.status(503).header('Retry-After', '1').header('X-Registry-Position', String(registry.position));
+        return answer(req, reply, {
+          ...errorBody(503, `The index has not reached position ${wanted} yet.`, 'index_behind'),
+          position: registry.position,
+        });
       });
     },
     });
@@ -238,12 +258,16 @@ function parseBody(
 
 interface KnownDecision {
   status: number;
+  /** The position it was decided at, as X-Registry-Position gives it. */
+  position: string;
   /** The answer's body, serialized. */
   json: string;
   logFields: Record<string, unknown>;
-  /** What was asked and decided, recorded again as seen on every repeat. */
+  /** The same, serialized for the request line. */
+  logFragment: string | undefined;
+  /** What was asked, and the decision as recorded again as seen on every repeat. */
   request: AuthorizeRequest;
-  result: AuthorizeResult;
+  seen: SeenDecision;
 }
 
 /**
