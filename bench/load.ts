@@ -3,6 +3,7 @@
  * loop with the server or with the bench's own probes. Reads one JSON job
  * from argv, prints one JSON result line on stdout.
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 export interface LoadJob {
@@ -14,6 +15,8 @@ export interface LoadJob {
   seconds: number;
   /** Replace `[<id>]` in the body with a fresh number on every request, so no two bodies are alike. */
   uniqueBodies?: boolean;
+  /** The server's process id, to measure the CPU time it spends per request (Linux only). */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -24,7 +27,24 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** Server CPU time (user + system) per answered request in the measured run, in microseconds. */
+  server_cpu_us_per_request?: number;
 }
+
+/** CPU time a process has used so far, in microseconds, from /proc (undefined where there is none). */
+export function processCpuMicros(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces), counted from field 3: utime is 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 let sequence = 0;
 /** The body with `[<id>]` replaced by a number no other request of this run had. */
@@ -54,7 +74,9 @@ function run(job: LoadJob, seconds: number): Promise<autocannon.Result> {
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]) as LoadJob;
   if (job.warmupSeconds > 0) await run(job, job.warmupSeconds);
+  const cpuBefore = job.serverPid === undefined ? undefined : processCpuMicros(job.serverPid);
   const r = await run(job, job.seconds);
+  const cpuAfter = job.serverPid === undefined ? undefined : processCpuMicros(job.serverPid);
   const out: LoadResult = {
     rps: r.requests.total / (r.duration || job.seconds),
     p50_ms: r.latency.p50,
@@ -63,6 +85,9 @@ async function main(): Promise<void> {
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && r.requests.total > 0
+      ? { server_cpu_us_per_request: (cpuAfter - cpuBefore) / r.requests.total }
+      : {}),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -29,9 +29,14 @@ const SIZE: WorldSize = QUICK
   ? { idps: 100, projects: 1_000, users: 200, groups: 100, assignments: 5_000 }
   : { idps: 1_000, projects: 10_000, users: 2_000, groups: 1_000, assignments: 50_000 };
 const MAPPING_STEPS = QUICK ? [10, 100, 1_000] : [10, 1_000, 10_000];
-const SECONDS = QUICK ? 2 : 5;
-/** Interleaved baseline/local/ephemeral rounds in the realistic configuration. */
-const ROUNDS = QUICK ? 1 : 3;
+const SECONDS = QUICK ? 1 : 3;
+/**
+ * Interleaved rounds of every authorize run and the baseline. Ratios are
+ * taken within a round (runs seconds apart) and the median over rounds is
+ * reported, so a machine that speeds up or slows down during the run moves
+ * both sides of a ratio alike.
+ */
+const ROUNDS = QUICK ? 3 : 5;
 const WARMUP = 1;
 const CONNECTIONS = 64;
 const PROPAGATION_WRITES = QUICK ? 20 : 200;
@@ -201,10 +206,11 @@ async function authorizeOnce(url: string, body: AuthorizeBody) {
   return res.body as { auth_context: { roles: string[] }; position: number };
 }
 
-async function measureAuthorize(url: string, body: AuthorizeBody, seconds = SECONDS, uniqueBodies = false): Promise<LoadResult> {
-  await authorizeOnce(url, body); // fails loudly if the request is not granted
+async function measureAuthorize(server: Server, body: AuthorizeBody, seconds = SECONDS, uniqueBodies = false): Promise<LoadResult> {
+  await authorizeOnce(server.url, body); // fails loudly if the request is not granted
   const r = (await load({
-    url: `${url}/v1/authorize`,
+    url: `${server.url}/v1/authorize`,
+    serverPid: server.proc.pid,
     body: JSON.stringify(body),
     uniqueBodies,
     headers: { 'X-Auth-Token': TOKEN },
@@ -216,15 +222,20 @@ async function measureAuthorize(url: string, body: AuthorizeBody, seconds = SECO
   return r;
 }
 
-/** Several runs as one: requests over time; the median of their percentiles. */
+/** The middle value (the upper of the two middle ones for an even count). */
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+/** Several runs as one: the mean throughput; the median of their percentiles and CPU times. */
 function combine(runs: LoadResult[]): LoadResult {
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const requests = runs.reduce((n, r) => n + r.requests, 0);
   return {
     rps: runs.reduce((n, r) => n + r.rps, 0) / runs.length,
     p50_ms: median(runs.map((r) => r.p50_ms)),
     p99_ms: median(runs.map((r) => r.p99_ms)),
     requests,
+    server_cpu_us_per_request: median(runs.map((r) => r.server_cpu_us_per_request ?? NaN)),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
@@ -310,24 +321,27 @@ async function main(): Promise<void> {
     // mappings. The load tool and the servers share the machine (with
     // whatever else runs on it), so the runs are interleaved in rounds, in a
     // rotating order, and each figure is the mean over the rounds.
-    type Run = { key: string; url: string; body: AuthorizeBody; unique?: boolean };
+    type Run = { key: string; server: Server; body: AuthorizeBody; unique?: boolean };
     const runs: Run[] = [
-      { key: 'bare', url: baseline.url, body: localRequest },
-      { key: 'local', url: api.url, body: localRequest },
-      { key: 'local-distinct', url: api.url, body: localDistinctRequest, unique: true },
-      { key: 'ephemeral', url: api.url, body: ephemeralRequest },
+      { key: 'bare', server: baseline, body: localRequest },
+      { key: 'local', server: api, body: localRequest },
+      { key: 'local-distinct', server: api, body: localDistinctRequest, unique: true },
+      { key: 'ephemeral', server: api, body: ephemeralRequest },
       // The mapping counts are compared on distinct bodies, so every request is evaluated.
-      ...MAPPING_STEPS.filter((c) => c !== MAPPING_STEPS[1]).map((c) => ({ key: `m${c}`, url: apis.get(c)!.url, body: localDistinctRequest, unique: true })),
+      ...MAPPING_STEPS.filter((c) => c !== MAPPING_STEPS[1]).map((c) => ({ key: `m${c}`, server: apis.get(c)!, body: localDistinctRequest, unique: true })),
     ];
     const results = new Map<string, LoadResult[]>(runs.map((r) => [r.key, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < runs.length; i++) {
         const run = runs[(i + round) % runs.length];
-        results.get(run.key)!.push(await measureAuthorize(run.url, run.body, SECONDS, run.unique));
+        results.get(run.key)!.push(await measureAuthorize(run.server, run.body, SECONDS, run.unique));
       }
     }
     // Every round's throughput, to show how much the machine moved during the run.
     report.rounds_rps = Object.fromEntries([...results].map(([k, rs]) => [k, rs.map((r) => Math.round(r.rps))]));
+    report.rounds_server_cpu_us_per_request = Object.fromEntries(
+      [...results].map(([k, rs]) => [k, rs.map((r) => Math.round((r.server_cpu_us_per_request ?? NaN) * 10) / 10)]),
+    );
     const b = combine(results.get('bare')!);
     const l = combine(results.get('local')!);
     const e = combine(results.get('ephemeral')!);
@@ -344,18 +358,33 @@ async function main(): Promise<void> {
     figure('authorize_ephemeral_rps', e.rps, 'req/s');
     figure('authorize_ephemeral_p50_ms', e.p50_ms, 'ms');
     figure('authorize_ephemeral_p99_ms', e.p99_ms, 'ms');
-    figure('ratio_local_to_baseline', l.rps / b.rps);
-    figure('ratio_ephemeral_to_baseline', e.rps / b.rps);
-    figure('ratio_local_distinct_to_baseline', d.rps / b.rps);
-    const byCount = MAPPING_STEPS.map((c) => (c === MAPPING_STEPS[1] ? d : combine(results.get(`m${c}`)!)));
-    MAPPING_STEPS.forEach((c, i) => figure(`authorize_rps_${c}_mappings`, byCount[i].rps, 'req/s'));
-    const rates = byCount.map((r) => r.rps);
+    figure('baseline_bare_fastify_cpu_us_per_request', b.server_cpu_us_per_request ?? NaN, 'µs');
+    figure('authorize_local_cpu_us_per_request', l.server_cpu_us_per_request ?? NaN, 'µs');
+    figure('authorize_local_distinct_cpu_us_per_request', d.server_cpu_us_per_request ?? NaN, 'µs');
+    figure('authorize_ephemeral_cpu_us_per_request', e.server_cpu_us_per_request ?? NaN, 'µs');
+    /** The median over rounds of `of(round)`. */
+    const perRound = (of: (round: number) => number) => median(Array.from({ length: ROUNDS }, (_, i) => of(i)));
+    const rps = (key: string, round: number) => results.get(key)![round].rps;
+    figure('ratio_local_to_baseline', perRound((i) => rps('local', i) / rps('bare', i)), 'median of the rounds');
+    figure('ratio_ephemeral_to_baseline', perRound((i) => rps('ephemeral', i) / rps('bare', i)), 'median of the rounds');
+    figure('ratio_local_distinct_to_baseline', perRound((i) => rps('local-distinct', i) / rps('bare', i)), 'median of the rounds');
+    figure('ratio_local_to_baseline_of_means', l.rps / b.rps);
+    // Server CPU time per request, baseline over authorize: throughput as the server alone would allow it.
+    figure('cpu_ratio_local_to_baseline', (b.server_cpu_us_per_request ?? NaN) / (l.server_cpu_us_per_request ?? NaN));
+    figure('cpu_ratio_ephemeral_to_baseline', (b.server_cpu_us_per_request ?? NaN) / (e.server_cpu_us_per_request ?? NaN));
+    const mappingKeys = MAPPING_STEPS.map((c) => (c === MAPPING_STEPS[1] ? 'local-distinct' : `m${c}`));
+    MAPPING_STEPS.forEach((c, i) => figure(`authorize_rps_${c}_mappings`, combine(results.get(mappingKeys[i])!).rps, 'req/s'));
+    const spread = (rates: number[]) => (Math.max(...rates) - Math.min(...rates)) / Math.max(...rates);
     figure(
       'mappings_throughput_spread',
-      (Math.max(...rates) - Math.min(...rates)) / Math.max(...rates),
-      `(max-min)/max over ${MAPPING_STEPS.join(' / ')} mappings`,
+      perRound((i) => spread(mappingKeys.map((k) => rps(k, i)))),
+      `(max-min)/max over ${MAPPING_STEPS.join(' / ')} mappings, median of the rounds`,
     );
-    figure('mappings_rps_most_over_fewest', rates[rates.length - 1] / rates[0]);
+    figure(
+      'mappings_rps_most_over_fewest',
+      perRound((i) => rps(mappingKeys[mappingKeys.length - 1], i) / rps(mappingKeys[0], i)),
+      'median of the rounds',
+    );
     for (const c of MAPPING_STEPS) if (c !== MAPPING_STEPS[1]) await apis.get(c)!.stop();
     phase('authorize_load');
     if (!ONLY_AUTHORIZE) {
