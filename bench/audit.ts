@@ -9,14 +9,14 @@ import { createTestDatabase } from '../test/support/db';
 
 /**
  * The audit part of `npm run bench`: builds a history of BENCH_EVENTS events
- * (default 200,000) in which mapping rules name BENCH_IDENTITIES certificate
+ * (default 100,000) in which mapping rules name BENCH_IDENTITIES certificate
  * identities (default 10,000), then measures, in the same run and on the
  * same PostgreSQL: a plain sequential read of the events (the baseline),
  * the grant timeline replayed from position 0, and the CSV export, each
  * reported as a rate and as a ratio to the baseline.
  */
 const QUICK = process.env.BENCH_QUICK === '1';
-const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 20_000 : 200_000));
+const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 20_000 : 100_000));
 const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? (QUICK ? 1_000 : 10_000));
 const PROJECTS = 40;
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 1_000);
