@@ -22,6 +22,7 @@ import { ClientCertificateService, httpsOptions } from './http/client-certificat
 import { errorBody } from './http/error.filter';
 import { bodyProblem } from './http/body-checks';
 import { ignoreForwardAuthBodies } from './v1/forward-auth.controller';
+import { clientErrorHandler } from './http/client-error';
 import { registerAuthorizeRoute } from './v1/authorize.controller';
 
 export interface RunningRegistry {
@@ -132,6 +133,8 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
           .type('application/json')
           .send(errorBody(bad ? 400 : 500, bad ? 'The URL does not decode as UTF-8.' : 'The request could not be routed.', bad ? 'invalid_url' : 'internal_error'));
       },
+      // What Node's parser refuses (oversized headers, control bytes) answers in the same envelope, and is logged.
+      clientErrorHandler: clientErrorHandler(requestLogger),
       routerOptions: { ignoreTrailingSlash: true },
       // HEAD is served only where Keystone defines it (membership and grant checks).
       exposeHeadRoutes: false,
@@ -149,13 +152,17 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
         return config.tls ? createHttpsServer(httpsOptions(config.tls), dispatch) : createServer(dispatch);
       },
     });
+    // Bodies are JSON only: Nest's form parser is never registered, and Fastify's
+    // text/plain one is removed, so any other content type is refused with 415.
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, dataSource), adapter, {
       logger: new PinoNestLogger(logger),
       bufferLogs: false,
+      bodyParser: false,
     });
     started.push(() => app.close());
     setupOpenApi(app);
     const fastify = app.getHttpAdapter().getInstance();
+    fastify.removeContentTypeParser('text/plain');
     installRequestHooks(fastify, requestLogger);
     ignoreForwardAuthBodies(fastify);
 
@@ -175,6 +182,7 @@ export async function startRegistry(config: RegistryConfig, options: StartOption
     // line itself, since any onResponse hook costs every request two listeners
     // on the response (a sizeable share of a cached answer's CPU).
     const authorizeApp = Fastify(fastifyOptions);
+    authorizeApp.removeContentTypeParser('text/plain');
     registerAuthorizeRoute(authorizeApp, authorizeDeps);
     await authorizeApp.ready();
     started.push(() => authorizeApp.close());

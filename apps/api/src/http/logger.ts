@@ -72,7 +72,7 @@ export function createRequestLogger(level: string): RequestLog {
       const path = query < 0 ? req.url : req.url.slice(0, query);
       const rounded = Math.round(ms * 10) / 10;
       if (fragment === undefined) {
-        const fields = { req_id: req.id, method: req.method, path, status, ms: rounded, client: req.ip, actor: req.caller?.name, ...req.logFields };
+        const fields = { req_id: req.id, method: req.method, path, status, ms: rounded, client: req.ip, actor: req.caller?.name, ...capped(req.logFields) };
         return line(n, fields, 'request');
       }
       // The same fields in the same order as above, without building and serializing an object.
@@ -85,6 +85,23 @@ export function createRequestLogger(level: string): RequestLog {
   };
 }
 
+/** The most characters of one text field a request line keeps (a refusal's detail can quote a whole DN). */
+export const MAX_LOGGED_TEXT = 2048;
+
+/** `fields` with every text longer than MAX_LOGGED_TEXT cut there and marked; the same object when none is. */
+function capped(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (fields === undefined) return undefined;
+  let out: Record<string, unknown> | undefined;
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value === 'string' && value.length > MAX_LOGGED_TEXT) {
+      out ??= { ...fields };
+      out[key] = `${value.slice(0, MAX_LOGGED_TEXT)}… (${value.length} characters)`;
+    }
+  }
+  return out ?? fields;
+}
+
 /** The request line's fixed fields, which a route's own log fields do not repeat in a fragment. */
 const FIXED_FIELDS = new Set(['req_id', 'method', 'path', 'status', 'ms', 'client', 'actor']);
 
@@ -95,7 +112,7 @@ const FIXED_FIELDS = new Set(['req_id', 'method', 'path', 'status', 'ms', 'clien
  */
 export function logFieldsFragment(fields: Record<string, unknown>, status: number): string | undefined {
   const rest: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) {
+  for (const [key, value] of Object.entries(capped(fields) ?? {})) {
     if (!FIXED_FIELDS.has(key)) rest[key] = value;
     else if (key !== 'status' || value !== status) return undefined;
   }
