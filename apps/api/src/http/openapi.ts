@@ -48,7 +48,7 @@ const AUTHORIZE_OPERATION = {
     'Give `env` (the SSL_CLIENT_* attributes a TLS terminator passes), or `certificate` (PEM) with `terminator` ' +
     '(apache or haproxy), or neither to use this connection\'s own client certificate or a trusted proxy\'s headers. ' +
     '`headers` carries the scope headers (X-Project-Name, X-Project-Domain-Name, X-Domain-Id, ...). ' +
-    '`min_position` waits until the index has applied that position (503 index_behind otherwise). ' +
+    '`min_position` reads the log until the index has applied that position (503 index_behind when the log does not hold it). ' +
     '`as_of` or `at_position` answer as the registry stood then, with `decided_by` naming the deciding events.',
   requestBody: {
     required: true,

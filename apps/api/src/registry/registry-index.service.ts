@@ -118,10 +118,22 @@ export class RegistryIndexService implements OnApplicationShutdown {
       .finally(() => (this.snapshotting = false));
   }
 
-  /** Resolves once the index has applied `position`, or false after `timeoutMs`. */
+  /**
+   * True once the index has applied `position`; false at once when the log
+   * itself has not reached it, or after `timeoutMs` when the log cannot be read.
+   */
   async waitFor(position: number, timeoutMs: number): Promise<boolean> {
     if (this.state.position >= position) return true;
-    void this.catchUp().catch((err) => this.logger.warn(`catch-up failed: ${String(err)}`));
+    // The log is read now, after the request arrived. A position a write has
+    // answered with was committed before that answer, so it is there; one the
+    // log does not hold yet no write has answered with, and is not waited for.
+    try {
+      return (await this.catchUp()) >= position;
+    } catch (err) {
+      this.logger.warn(`catch-up failed: ${String(err)}`);
+    }
+    // The log cannot be read: wait for notifications or polling to bring the position, for a while.
+    if (this.state.position >= position) return true;
     return new Promise<boolean>((resolve) => {
       const waiter = { position, resolve: () => resolve(true) };
       this.waiters.push(waiter);

@@ -231,7 +231,7 @@ export function registerAuthorizeRoute(
         req.logFields = { decision: 'refused', reason: 'index_behind', min_position: wanted };
         void reply.status(503).header('Retry-After', '1').header('X-Registry-Position', String(registry.position));
         return answer(req, reply, {
-          ...errorBody(503, `The index has not reached position ${wanted} yet.`, 'index_behind'),
+          ...errorBody(503, `The registry has not reached position ${wanted}; it is at ${registry.position}.`, 'index_behind'),
           position: registry.position,
         });
       });
