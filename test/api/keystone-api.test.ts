@@ -181,6 +181,96 @@ describe('Keystone-compatible admin API', () => {
     }
   });
 
+  test('If-Match on a PUT that would create its resource is 412 no_current_version, even *, and creates nothing', async () => {
+    const rules = [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'CN' }] }];
+    for (const [path, body] of [
+      ['/v3/users', { user: { id: 'u-put', name: 'put-user' } }],
+      ['/v3/groups', { group: { id: 'g-put', name: 'put-group' } }],
+      ['/v3/projects', { project: { id: 'p-put', name: 'put-project' } }],
+      ['/v3/roles', { role: { id: 'r-put', name: 'put-role' } }],
+      ['/v3/roles', { role: { id: 'r-put2', name: 'put-role2' } }],
+    ] as const) {
+      assert.equal((await reg.call('POST', path, body)).status, 201, path);
+    }
+    assert.equal((await reg.call('PUT', '/v3/OS-FEDERATION/identity_providers/idp-put', { identity_provider: {} })).status, 201);
+    assert.equal((await reg.call('PUT', '/v3/OS-FEDERATION/mappings/m-put', { mapping: { rules } })).status, 201);
+    const creating: [string, unknown][] = [
+      ['/v3/OS-FEDERATION/mappings/newmap', { mapping: { rules } }],
+      ['/v3/OS-FEDERATION/identity_providers/idp-new', { identity_provider: {} }],
+      ['/v3/OS-FEDERATION/identity_providers/idp-put/protocols/x509', { protocol: { mapping_id: 'm-put' } }],
+      ['/v3/groups/g-put/users/u-put', undefined],
+      ['/v3/roles/r-put/implies/r-put2', undefined],
+      ['/v3/projects/p-put/users/u-put/roles/r-put', undefined],
+      ['/v3/OS-INHERIT/projects/p-put/groups/g-put/roles/r-put/inherited_to_projects', undefined],
+    ];
+    for (const [path, body] of creating) {
+      for (const ifMatch of ['*', '"0"', '"1"']) {
+        const res = await reg.call('PUT', path, body, { 'If-Match': ifMatch });
+        assert.equal(res.status, 412, `${path} If-Match ${ifMatch}`);
+        assert.equal(res.body.error.title, 'Precondition Failed', path);
+        assert.equal(res.body.error.reason, 'no_current_version', path);
+      }
+      assert.equal((await reg.call(body === undefined ? 'HEAD' : 'GET', path)).status, 404, `${path} was not created`);
+    }
+    // Once it exists, * holds: the create-only PUT then answers as it does without If-Match.
+    assert.equal((await reg.call('PUT', '/v3/OS-FEDERATION/mappings/newmap', { mapping: { rules } })).status, 201);
+    const again = await reg.call('PUT', '/v3/OS-FEDERATION/mappings/newmap', { mapping: { rules } }, { 'If-Match': '*' });
+    assert.equal(again.status, 409);
+    assert.equal((await reg.call('PUT', '/v3/groups/g-put/users/u-put')).status, 204);
+    assert.equal((await reg.call('PUT', '/v3/groups/g-put/users/u-put', undefined, { 'If-Match': '*' })).status, 204);
+    assert.equal((await reg.call('PATCH', '/v3/groups/g-put', { group: { description: 'x' } }, { 'If-Match': '*' })).status, 200);
+  });
+
+  test('If-Match on a resource that does not exist answers the same 404 as without it', async () => {
+    const rules = [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'CN' }] }];
+    // Real neighbours, so the relation routes reach the relation itself.
+    for (const [path, body] of [
+      ['/v3/users', { user: { id: 'u-404', name: 'user-404' } }],
+      ['/v3/groups', { group: { id: 'g-404', name: 'group-404' } }],
+      ['/v3/projects', { project: { id: 'p-404', name: 'project-404' } }],
+      ['/v3/roles', { role: { id: 'r-404', name: 'role-404' } }],
+      ['/v3/roles', { role: { id: 'r-404b', name: 'role-404b' } }],
+      ['/v3/projects', { project: { id: 'p-gone', name: 'project-gone' } }],
+    ] as const) {
+      assert.equal((await reg.call('POST', path, body)).status, 201, path);
+    }
+    assert.equal((await reg.call('PUT', '/v3/OS-FEDERATION/identity_providers/idp-404', { identity_provider: {} })).status, 201);
+    assert.equal((await reg.call('DELETE', '/v3/projects/p-gone')).status, 204);
+    const missing: [string, string, unknown][] = [
+      ['PATCH', '/v3/projects/nope', { project: { description: 'x' } }],
+      ['DELETE', '/v3/projects/nope', undefined],
+      // Deleted: its stream's last version is "2", and still nothing matches it.
+      ['PATCH', '/v3/projects/p-gone', { project: { description: 'x' } }],
+      ['PATCH', '/v3/users/nope', { user: { enabled: false } }],
+      ['DELETE', '/v3/users/nope', undefined],
+      ['PATCH', '/v3/groups/nope', { group: { description: 'x' } }],
+      ['DELETE', '/v3/groups/nope', undefined],
+      ['PATCH', '/v3/roles/nope', { role: { description: 'x' } }],
+      ['DELETE', '/v3/roles/nope', undefined],
+      ['PATCH', '/v3/domains/nope', { domain: { description: 'x' } }],
+      ['DELETE', '/v3/domains/nope', undefined],
+      ['PATCH', '/v3/OS-FEDERATION/identity_providers/nope', { identity_provider: { enabled: false } }],
+      ['DELETE', '/v3/OS-FEDERATION/identity_providers/nope', undefined],
+      ['PATCH', '/v3/OS-FEDERATION/mappings/nope', { mapping: { rules } }],
+      ['DELETE', '/v3/OS-FEDERATION/mappings/nope', undefined],
+      ['PATCH', '/v3/OS-FEDERATION/identity_providers/idp-404/protocols/nope', { protocol: { mapping_id: 'nope' } }],
+      ['DELETE', '/v3/OS-FEDERATION/identity_providers/idp-404/protocols/nope', undefined],
+      ['DELETE', '/v3/groups/g-404/users/u-404', undefined],
+      ['DELETE', '/v3/roles/r-404/implies/r-404b', undefined],
+      ['DELETE', '/v3/projects/p-404/users/u-404/roles/r-404', undefined],
+      ['DELETE', '/v3/OS-INHERIT/projects/p-404/groups/g-404/roles/r-404/inherited_to_projects', undefined],
+    ];
+    for (const [method, path, body] of missing) {
+      const without = await reg.call(method, path, body);
+      assert.equal(without.status, 404, `${method} ${path}`);
+      for (const ifMatch of ['"1"', '"2"', '*']) {
+        const res = await reg.call(method, path, body, { 'If-Match': ifMatch });
+        assert.equal(res.status, 404, `${method} ${path} If-Match ${ifMatch}`);
+        assert.deepEqual(res.body, without.body, `${method} ${path} If-Match ${ifMatch}`);
+      }
+    }
+  });
+
   test('role_assignments reads its boolean flags as Keystone does: present is true, except 0', async () => {
     // The previous test left u-etag holding r-etag on p-etag through a grant made and removed; make one that stays.
     assert.equal((await reg.call('PUT', '/v3/projects/p-etag/users/u-etag/roles/r-etag')).status, 204);
@@ -261,6 +351,22 @@ describe('Keystone-compatible admin API', () => {
       assert.equal(res.status, 400, path);
       assert.equal(res.body.error.reason, 'reserved_key', path);
     }
+  });
+
+  test('the mapping tester takes rules or mapping_id, and refuses both with 400 rather than ignore one', async () => {
+    const rules = [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'CN' }] }];
+    const other = [{ local: [{ user: { name: 'fixed' } }], remote: [{ type: 'CN' }] }];
+    assert.equal((await reg.call('PUT', '/v3/OS-FEDERATION/mappings/m-evaluate', { mapping: { rules } })).status, 201);
+    const byId = await reg.call('POST', '/v1/mappings/evaluate', { mapping_id: 'm-evaluate', assertion: { CN: 'glance' } });
+    assert.equal(byId.status, 200);
+    assert.equal(byId.body.mapped_properties.user.name, 'glance');
+    const inline = await reg.call('POST', '/v1/mappings/evaluate', { rules: other, assertion: { CN: 'glance' } });
+    assert.equal(inline.status, 200);
+    assert.equal(inline.body.mapped_properties.user.name, 'fixed');
+    const both = await reg.call('POST', '/v1/mappings/evaluate', { rules: other, mapping_id: 'm-evaluate', assertion: { CN: 'glance' } });
+    assert.equal(both.status, 400);
+    assert.equal(both.body.error.reason, 'rules_and_mapping_id');
+    assert.equal(both.body.error.message, 'Give either rules or mapping_id, not both.');
   });
 
   test('trusted issuers refuse openssl leftovers (BR-07)', async () => {

@@ -91,6 +91,106 @@ describe('decide and apply', () => {
     );
   });
 
+  test('If-Match on a resource that does not exist answers what the command answers without it, never 412', () => {
+    const state = RegistryState.withDefaultDomain();
+    run(state, [
+      ...SETUP,
+      { kind: 'CreateProject', id: 'gone', project: { name: 'gone' } },
+      { kind: 'DeleteProject', id: 'gone' },
+      { kind: 'CreateRole', id: 'r2', role: { name: 'reader' } },
+      { kind: 'RegisterIdentityProvider', id: 'idp1', identity_provider: {}, auto_domain_id: 'd1' },
+    ]);
+    const assignment = { role_id: 'r1', actor_type: 'user', actor_id: 'u1', target_type: 'project', target_id: 'p1', inherited: false } as const;
+    const missing: RegistryCommand[] = [
+      { kind: 'UpdateDomain', id: 'nope', patch: { description: 'x' } },
+      { kind: 'DeleteDomain', id: 'nope' },
+      { kind: 'UpdateProject', id: 'nope', patch: { description: 'x' } },
+      // Deleted: its stream still has a version, which an If-Match could name.
+      { kind: 'UpdateProject', id: 'gone', patch: { description: 'x' } },
+      { kind: 'DeleteProject', id: 'gone' },
+      { kind: 'UpdateUser', id: 'nope', patch: { enabled: false } },
+      { kind: 'DeleteUser', id: 'nope' },
+      { kind: 'UpdateGroup', id: 'nope', patch: { description: 'x' } },
+      { kind: 'DeleteGroup', id: 'nope' },
+      { kind: 'UpdateRole', id: 'nope', patch: { description: 'x' } },
+      { kind: 'DeleteRole', id: 'nope' },
+      { kind: 'UpdateIdentityProvider', id: 'nope', patch: { enabled: false } },
+      { kind: 'DeleteIdentityProvider', id: 'nope' },
+      { kind: 'ReplaceMapping', id: 'nope', rules: [] },
+      { kind: 'DeleteMapping', id: 'nope' },
+      { kind: 'UpdateProtocol', idp_id: 'idp1', id: 'nope', mapping_id: 'm' },
+      { kind: 'DeleteProtocol', idp_id: 'idp1', id: 'nope' },
+      { kind: 'DeleteProtocol', idp_id: 'nope', id: 'x509' },
+      { kind: 'RevokeApiToken', id: 'nope' },
+      { kind: 'RemoveUserFromGroup', group_id: 'g1', user_id: 'nope' },
+      { kind: 'RemoveImpliedRole', prior_role_id: 'r1', implied_role_id: 'r2' },
+      { kind: 'RevokeRole', assignment },
+    ];
+    const refusal = (c: RegistryCommand) => {
+      try {
+        decide(state, c);
+      } catch (e) {
+        const { status, reason, message } = e as DomainError;
+        return { status, reason, message };
+      }
+      return assert.fail(`${c.kind} on a missing resource was not refused`);
+    };
+    for (const c of missing) {
+      const without = refusal(c);
+      assert.equal(without.status, 404, c.kind);
+      for (const expected of [0, 1, 2, '*'] as const) {
+        assert.deepEqual(refusal({ ...c, expected_version: expected }), without, `${c.kind} If-Match ${expected}`);
+      }
+    }
+  });
+
+  test('If-Match on a PUT that would create its resource is 412 no_current_version, even *', () => {
+    const state = RegistryState.withDefaultDomain();
+    run(state, [
+      ...SETUP,
+      { kind: 'CreateUser', id: 'u2', user: { name: 'bob' } },
+      { kind: 'CreateRole', id: 'r2', role: { name: 'reader' } },
+      { kind: 'RegisterIdentityProvider', id: 'idp1', identity_provider: {}, auto_domain_id: 'd1' },
+      { kind: 'CreateMapping', id: 'm', rules: [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'CN' }] }] },
+      { kind: 'CreateMapping', id: 'gone', rules: [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'CN' }] }] },
+      { kind: 'DeleteMapping', id: 'gone' },
+    ]);
+    const rules = [{ local: [{ user: { name: '{0}' } }], remote: [{ type: 'CN' }] }];
+    const creating: RegistryCommand[] = [
+      { kind: 'RegisterIdentityProvider', id: 'idp2', identity_provider: {}, auto_domain_id: 'd2' },
+      { kind: 'CreateMapping', id: 'newmap', rules },
+      // Deleted: version 2 was current once, but nothing is current now.
+      { kind: 'CreateMapping', id: 'gone', rules },
+      { kind: 'CreateProtocol', idp_id: 'idp1', id: 'x509', mapping_id: 'm' },
+      { kind: 'AddUserToGroup', group_id: 'g1', user_id: 'u2' },
+      { kind: 'ImplyRole', prior_role_id: 'r1', implied_role_id: 'r2' },
+      { kind: 'GrantRole', assignment: { role_id: 'r1', actor_type: 'user', actor_id: 'u2', target_type: 'project', target_id: 'p1', inherited: false } },
+    ];
+    for (const c of creating) {
+      for (const expected of ['*', 0, 1, 2] as const) {
+        assert.throws(
+          () => decide(state, { ...c, expected_version: expected }),
+          (e: DomainError) => e.status === 412 && e.reason === 'no_current_version',
+          `${c.kind} If-Match ${expected}`,
+        );
+      }
+      assert.ok(decide(state, c).length > 0, `${c.kind} without If-Match creates`);
+    }
+  });
+
+  test('If-Match * matches any current version of a resource that exists; a number must be the current one', () => {
+    const state = RegistryState.withDefaultDomain();
+    run(state, SETUP);
+    assert.equal(decide(state, { kind: 'UpdateGroup', id: 'g1', patch: { description: 'x' }, expected_version: '*' }).length, 1);
+    // An existing membership: the PUT's condition holds, and adding again records nothing, as without If-Match.
+    assert.deepEqual(decide(state, { kind: 'AddUserToGroup', group_id: 'g1', user_id: 'u1', expected_version: '*' }), []);
+    assert.deepEqual(decide(state, { kind: 'AddUserToGroup', group_id: 'g1', user_id: 'u1', expected_version: 1 }), []);
+    assert.throws(
+      () => decide(state, { kind: 'AddUserToGroup', group_id: 'g1', user_id: 'u1', expected_version: 2 }),
+      (e: DomainError) => e.status === 412 && e.reason === 'version_mismatch',
+    );
+  });
+
   test('implied roles may not form a cycle', () => {
     const state = RegistryState.withDefaultDomain();
     run(state, [

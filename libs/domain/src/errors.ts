@@ -50,3 +50,17 @@ export function preconditionFailed(stream: string, expected: number, actual: num
     'version_mismatch',
   );
 }
+
+/**
+ * An `If-Match` on a PUT whose resource does not exist: there is no current
+ * version for any tag, not even `*`, to match (RFC 9110 13.1.1).
+ */
+export function noCurrentVersion(stream: string, expected: number | '*'): DomainError {
+  const tag = expected === '*' ? '*' : `"${expected}"`;
+  return new DomainError(
+    412,
+    'Precondition Failed',
+    `No current version of ${stream}: If-Match ${tag} cannot match a resource that does not exist.`,
+    'no_current_version',
+  );
+}

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, guardedStream, validation, type RegistryCommand } from '../../../../libs/domain/src';
+import {
+  DomainError,
+  guardedStream,
+  validation,
+  type ExpectedVersion,
+  type RegistryCommand,
+} from '../../../../libs/domain/src';
 import { changeMetadata } from '../http/request-context';
 import { RecordChangeCommand, type ChangeRecorded } from './record-change';
 import { RegistryIndexService } from './registry-index.service';
@@ -12,9 +18,13 @@ export function newId(): string {
   return randomUUID().replace(/-/g, '');
 }
 
-/** `If-Match: "3"` (or W/"3", or 3) as a stream version. */
-export function parseIfMatch(header: unknown): number | undefined {
-  if (typeof header !== 'string' || header.trim() === '' || header.trim() === '*') return undefined;
+/**
+ * `If-Match: "3"` (or W/"3", or 3) as a stream version; `*` is kept, since
+ * it is false on a resource that does not exist (decide checks that).
+ */
+export function parseIfMatch(header: unknown): ExpectedVersion | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  if (header.trim() === '*') return '*';
   if (/^\s*W\//.test(header)) {
     // If-Match compares strongly (RFC 9110 13.1.1): a weak tag never matches.
     throw new DomainError(412, 'Precondition Failed', `If-Match needs a strong ETag; ${header} never matches.`, 'weak_etag');

@@ -19,6 +19,7 @@ export class TrustedIssuerDto {
   @IsString() @Length(1, 4096) issuer!: string;
 }
 
+/** `rules` or `mapping_id`, never both (checkEvaluateFields), and the assertion to map. */
 export class EvaluateDto {
   @ValidateIf((o: EvaluateDto) => o.mapping_id === undefined) @IsDefined() rules?: unknown;
   @IsOptional() @IsString() mapping_id?: string;

@@ -7,9 +7,15 @@ import type { TrackedIdentity } from '../model/resources';
  * a pure function of the state and the command.
  */
 interface Guarded {
-  /** The stream version the caller read (HTTP If-Match); a mismatch is refused. */
-  expected_version?: number;
+  /**
+   * The stream version the caller read (HTTP If-Match); a mismatch is refused.
+   * `*` asks only that the resource exist (RFC 9110 13.1.1).
+   */
+  expected_version?: ExpectedVersion;
 }
+
+/** What an `If-Match` names: one stream version, or `*` for any current one. */
+export type ExpectedVersion = number | '*';
 
 export interface DomainInput {
   name: string;

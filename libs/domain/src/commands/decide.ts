@@ -1,4 +1,5 @@
-import { preconditionFailed } from '../errors';
+import { noCurrentVersion, preconditionFailed } from '../errors';
+import { assignmentKey } from '../model/resources';
 import type { PendingEvent } from '../model/events';
 import type { RegistryState } from '../model/state';
 import type { RegistryCommand } from './command';
@@ -31,12 +32,15 @@ export function guardedStream(c: RegistryCommand): string | undefined {
     case 'UpdateRole':
     case 'DeleteRole':
       return streams.role(c.id);
+    case 'RegisterIdentityProvider':
     case 'UpdateIdentityProvider':
     case 'DeleteIdentityProvider':
       return streams.idp(c.id);
+    case 'CreateMapping':
     case 'ReplaceMapping':
     case 'DeleteMapping':
       return streams.mapping(c.id);
+    case 'CreateProtocol':
     case 'UpdateProtocol':
     case 'DeleteProtocol':
       return streams.protocol(c.idp_id, c.id);
@@ -57,15 +61,102 @@ export function guardedStream(c: RegistryCommand): string | undefined {
 }
 
 /**
+ * The PUTs that bring the resource they name into being. An `If-Match` on
+ * them can only be about a resource that is already there.
+ */
+function createsTarget(c: RegistryCommand): boolean {
+  switch (c.kind) {
+    case 'RegisterIdentityProvider':
+    case 'CreateMapping':
+    case 'CreateProtocol':
+    case 'AddUserToGroup':
+    case 'ImplyRole':
+    case 'GrantRole':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether the resource a guarded command names exists now, i.e. has a
+ * current version an `If-Match` could match. A stream keeps its version
+ * after a delete, so the version alone cannot tell.
+ */
+export function targetExists(state: RegistryState, c: RegistryCommand): boolean {
+  switch (c.kind) {
+    case 'UpdateDomain':
+    case 'DeleteDomain':
+      return state.domains.has(c.id);
+    case 'UpdateProject':
+    case 'DeleteProject':
+      return state.projects.has(c.id);
+    case 'UpdateUser':
+    case 'DeleteUser':
+      return state.users.has(c.id);
+    case 'UpdateGroup':
+    case 'DeleteGroup':
+      return state.groups.has(c.id);
+    case 'UpdateRole':
+    case 'DeleteRole':
+      return state.roles.has(c.id);
+    case 'RegisterIdentityProvider':
+    case 'UpdateIdentityProvider':
+    case 'DeleteIdentityProvider':
+      return state.idps.has(c.id);
+    case 'CreateMapping':
+    case 'ReplaceMapping':
+    case 'DeleteMapping':
+      return state.mappings.has(c.id);
+    case 'CreateProtocol':
+    case 'UpdateProtocol':
+    case 'DeleteProtocol':
+      return state.protocols.has(`${c.idp_id}/${c.id}`);
+    case 'RevokeApiToken':
+      return state.apiTokens.has(c.id);
+    case 'AddUserToGroup':
+    case 'RemoveUserFromGroup':
+      return state.membersOfGroup.get(c.group_id)?.has(c.user_id) === true;
+    case 'ImplyRole':
+    case 'RemoveImpliedRole':
+      return state.impliedRoles.get(c.prior_role_id)?.has(c.implied_role_id) === true;
+    case 'GrantRole':
+    case 'RevokeRole':
+      return state.assignments.has(assignmentKey(c.assignment));
+    default:
+      // The tokenless settings always have a current version (the defaults until replaced).
+      return true;
+  }
+}
+
+/**
+ * Evaluates the command's `If-Match` (RFC 9110 13.1.1) and throws 412 when it
+ * is false. On a resource that exists, `*` matches and a version must be the
+ * stream's. On one that does not, nothing matches: a PUT that would create
+ * it is refused, since the client asked to change something that is there.
+ * Any other command on a missing resource is refused by its decider with the
+ * same 404 it gets without If-Match, as RFC 9110 13.2.1 asks (a condition is
+ * ignored when the answer without it would be an error), so it is left to it.
+ */
+export function checkIfMatch(state: RegistryState, c: RegistryCommand): void {
+  const stream = guardedStream(c);
+  const expected = c.expected_version;
+  if (expected === undefined || stream === undefined) return;
+  if (!targetExists(state, c)) {
+    if (createsTarget(c)) throw noCurrentVersion(stream, expected);
+    return;
+  }
+  if (expected === '*') return;
+  const actual = state.version(stream);
+  if (actual !== expected) throw preconditionFailed(stream, expected, actual);
+}
+
+/**
  * Decides which events a command produces against the current state, or
  * throws a DomainError. Pure: no clock, no randomness, no I/O.
  */
 export function decide(state: RegistryState, c: RegistryCommand): PendingEvent[] {
-  const stream = guardedStream(c);
-  if (c.expected_version !== undefined && stream !== undefined) {
-    const actual = state.version(stream);
-    if (actual !== c.expected_version) throw preconditionFailed(stream, c.expected_version, actual);
-  }
+  checkIfMatch(state, c);
   switch (c.kind) {
     case 'ReplaceTokenlessSettings': return fed.replaceSettings(state, c);
     case 'AddTrustedIssuer': return fed.addTrustedIssuer(state, c);
