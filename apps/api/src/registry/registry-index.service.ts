@@ -124,23 +124,30 @@ export class RegistryIndexService implements OnApplicationShutdown {
    */
   async waitFor(position: number, timeoutMs: number): Promise<boolean> {
     if (this.state.position >= position) return true;
-    // The log is read now, after the request arrived. A position a write has
-    // answered with was committed before that answer, so it is there; one the
-    // log does not hold yet no write has answered with, and is not waited for.
-    try {
-      return (await this.catchUp()) >= position;
-    } catch (err) {
-      this.logger.warn(`catch-up failed: ${String(err)}`);
-    }
-    // The log cannot be read: wait for notifications or polling to bring the position, for a while.
-    if (this.state.position >= position) return true;
     return new Promise<boolean>((resolve) => {
-      const waiter = { position, resolve: () => resolve(true) };
-      this.waiters.push(waiter);
-      setTimeout(() => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (reached: boolean) => {
+        if (timer) clearTimeout(timer);
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(this.state.position >= position);
-      }, timeoutMs).unref();
+        resolve(reached);
+      };
+      // Whichever applies the position first answers: a catch-up already
+      // under way (woken by a notification), or the one started here.
+      const waiter = { position, resolve: () => finish(true) };
+      this.waiters.push(waiter);
+      // This read starts after the request arrived. A position a write has
+      // answered with was committed before that answer, so the read finds
+      // it; one the log does not hold yet no write has answered with, and is
+      // not waited for.
+      this.catchUp().then(
+        (head) => finish(head >= position || this.state.position >= position),
+        (err: unknown) => {
+          // The log cannot be read: notifications or polling may still bring the position, for a while.
+          this.logger.warn(`catch-up failed: ${String(err)}`);
+          timer = setTimeout(() => finish(this.state.position >= position), timeoutMs);
+          timer.unref();
+        },
+      );
     });
   }
 
