@@ -120,6 +120,7 @@ describe('authorize request lines in the log of a served registry', async () => 
     assert.equal(malformed.headers.get('vary'), 'X-Auth-Token');
     const line = await lineOf(malformed);
     assert.equal(line.status, 400);
+    assert.equal(line.decision, 'refused');
     assert.equal(line.reason, malformed.body.error.reason);
 
     const res = await fetch(`${served!.url}/v1/authorize`, {
@@ -129,6 +130,7 @@ describe('authorize request lines in the log of a served registry', async () => 
     });
     assert.equal(res.status, 401);
     const refused = await lineOf(res);
+    assert.equal(refused.decision, 'refused');
     assert.equal(refused.reason, 'token_invalid');
     assert.equal(refused.actor, undefined);
     assert.ok(!served!.output().includes('not-the-token'), 'no token in the log');

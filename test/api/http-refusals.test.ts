@@ -90,6 +90,18 @@ describe('requests refused by the HTTP layer, in a served registry', async () =>
     assert.equal((await lineOf(answer.headers.get('x-openstack-request-id'))).reason, 'invalid_header');
   });
 
+  test('a query that does not decode as UTF-8 is refused like such a path', { skip }, async () => {
+    for (const path of ['/v3/projects?name=%ff', '/v3/projects/%ff']) {
+      const res = await fetch(served!.url + path, { headers: { 'X-Auth-Token': TOKEN } });
+      const answer = (await res.json()) as { error: { reason: string } };
+      assert.equal(res.status, 400, path);
+      assert.equal(answer.error.reason, 'invalid_url', path);
+    }
+    const fine = await fetch(`${served!.url}/v3/projects?name=%C3%A9t%C3%A9`, { headers: { 'X-Auth-Token': TOKEN } });
+    assert.equal(fine.status, 200);
+    await fine.arrayBuffer();
+  });
+
   test('bodies that are not JSON are refused with 415 on every route', { skip }, async () => {
     const cases: [string, string, string, string][] = [
       ['POST', '/v1/authorize', 'text/plain', '{"env": {}, "headers": {}}'],

@@ -57,6 +57,18 @@ function isAuthorizePost(req: IncomingMessage): boolean {
   return (rest === '/' || rest.startsWith('?') || rest.startsWith('/?')) && !NUL_IN_URL.test(rest);
 }
 
+/** Whether every percent-encoded sequence in the URL's query is valid UTF-8. */
+function queryDecodes(url: string): boolean {
+  const q = url.indexOf('?');
+  if (q < 0 || url.indexOf('%', q) < 0) return true;
+  try {
+    decodeURIComponent(url.slice(q + 1));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What every request gets, on the Nest application and on the authorize fast path alike. */
 function installRequestHooks(fastify: FastifyInstance, requestLogger: RequestLog): void {
   fastify.addHook('onRequest', (req, reply, done) => {
@@ -66,6 +78,12 @@ function installRequestHooks(fastify: FastifyInstance, requestLogger: RequestLog
     if (NUL_IN_URL.test(req.url)) {
       req.logFields = { reason: 'invalid_unicode' };
       void reply.code(400).type('application/json').send(errorBody(400, 'The URL holds a NUL character.', 'invalid_unicode'));
+      return;
+    }
+    // A query that does not decode is refused like a path that does not (the router's invalid_url).
+    if (!queryDecodes(req.url)) {
+      req.logFields = { reason: 'invalid_url' };
+      void reply.code(400).type('application/json').send(errorBody(400, 'The URL query does not decode as UTF-8.', 'invalid_url'));
       return;
     }
     done();

@@ -73,6 +73,8 @@ export function registerAuthorizeRoute(
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     common(req, reply);
     const { status, body } = errors.render(err, req);
+    // Every authorize that is not answered with a decision is still a refusal, and its line says so.
+    req.logFields = { decision: 'refused', ...req.logFields };
     if (status === 401) void reply.header('WWW-Authenticate', `Keystone uri="${req.protocol}://${req.host}/v3"`);
     void reply.header('X-Registry-Position', String(registry.position));
     return answer(req, reply.status(status).type('application/json'), { ...body, position: registry.position });
