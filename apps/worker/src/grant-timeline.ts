@@ -296,13 +296,23 @@ export class GrantTimelineProjector {
     }
     // The same affected-only evaluation as the live path, from the first event on.
     const deps = new Dependencies();
+    // Only these identities are in `deps`, so what an event affects is among them; it is
+    // looked up by id (in their order) rather than found by walking all of them per event.
+    const ordinal = new Map(identities.map((identity, i) => [identity.id, i]));
     let first = true;
     await foldLog(runner, upTo, (event) => {
       index.state.applyRecorded(event);
       const affected = first ? 'all' : deps.affectedBy(event);
       first = false;
-      for (const identity of identities) {
-        if (affected !== 'all' && !affected.has(identity.id)) continue;
+      const evaluated =
+        affected === 'all'
+          ? identities
+          : [...affected]
+              .map((id) => ordinal.get(id))
+              .filter((i): i is number => i !== undefined)
+              .sort((a, b) => a - b)
+              .map((i) => identities[i]);
+      for (const identity of evaluated) {
         const evaluation = evaluateIdentity(index, identity.env);
         deps.set(identity.id, evaluation);
         if (!sameGrants(evaluation.grants, last.get(identity.id)!)) changes.push({ id: identity.id, grants: evaluation.grants, event });
