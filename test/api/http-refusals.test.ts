@@ -91,8 +91,12 @@ describe('requests refused by the HTTP layer, in a served registry', async () =>
   });
 
   test('a query that does not decode as UTF-8 is refused like such a path', { skip }, async () => {
-    for (const path of ['/v3/projects?name=%ff', '/v3/projects/%ff']) {
-      const res = await fetch(served!.url + path, { headers: { 'X-Auth-Token': TOKEN } });
+    for (const [method, path] of [['GET', '/v3/projects?name=%ff'], ['GET', '/v3/projects/%ff'], ['POST', '/v1/authorize?x=%ff']]) {
+      const res = await fetch(served!.url + path, {
+        method,
+        headers: { 'X-Auth-Token': TOKEN, 'content-type': 'application/json' },
+        body: method === 'POST' ? JSON.stringify({ env: { SSL_CLIENT_I_DN: 'CN=Root CA,O=Example' }, headers: {} }) : undefined,
+      });
       const answer = (await res.json()) as { error: { reason: string } };
       assert.equal(res.status, 400, path);
       assert.equal(answer.error.reason, 'invalid_url', path);

@@ -46,7 +46,8 @@ const NUL_IN_URL = /%00|\u0000/i;
 
 /**
  * `POST /v1/authorize`, with or without a trailing slash or query. A URL
- * holding a NUL is left to the Nest application, whose first hook refuses it.
+ * holding a NUL, or a query that does not decode, is left to the Nest
+ * application, whose first hook refuses it.
  */
 function isAuthorizePost(req: IncomingMessage): boolean {
   if (req.method !== 'POST') return false;
@@ -54,7 +55,7 @@ function isAuthorizePost(req: IncomingMessage): boolean {
   if (!url.startsWith('/v1/authorize')) return false;
   if (url.length === 13) return true;
   const rest = url.slice(13);
-  return (rest === '/' || rest.startsWith('?') || rest.startsWith('/?')) && !NUL_IN_URL.test(rest);
+  return (rest === '/' || rest.startsWith('?') || rest.startsWith('/?')) && !NUL_IN_URL.test(rest) && queryDecodes(url);
 }
 
 /** Whether every percent-encoded sequence in the URL's query is valid UTF-8. */
