@@ -23,6 +23,7 @@ import { errorBody } from './http/error.filter';
 import { bodyProblem } from './http/body-checks';
 import { ignoreForwardAuthBodies } from './v1/forward-auth.controller';
 import { clientErrorHandler } from './http/client-error';
+import { setCommonHeaders } from './http/request-context';
 import { registerAuthorizeRoute } from './v1/authorize.controller';
 
 export interface RunningRegistry {
@@ -73,8 +74,7 @@ function queryDecodes(url: string): boolean {
 /** What every request gets, on the Nest application and on the authorize fast path alike. */
 function installRequestHooks(fastify: FastifyInstance, requestLogger: RequestLog): void {
   fastify.addHook('onRequest', (req, reply, done) => {
-    void reply.header('x-openstack-request-id', req.id);
-    void reply.header('Vary', 'X-Auth-Token');
+    setCommonHeaders(req, reply);
     // A NUL in a path or query can reach no resource, and PostgreSQL cannot store it as text.
     if (NUL_IN_URL.test(req.url)) {
       req.logFields = { reason: 'invalid_unicode' };

@@ -86,7 +86,7 @@ export function createRequestLogger(level: string): RequestLog {
 }
 
 /** The most characters of one text field a request line keeps (a refusal's detail can quote a whole DN). */
-export const MAX_LOGGED_TEXT = 2048;
+const MAX_LOGGED_TEXT = 2048;
 
 /** `fields` with every text longer than MAX_LOGGED_TEXT cut there and marked; the same object when none is. */
 function capped(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventMetadata } from '../../../../libs/domain/src';
 
 export type RegistryRole = 'admin' | 'auditor' | 'reader';
@@ -16,6 +16,12 @@ declare module 'fastify' {
     /** Extra fields for this request's single log line (e.g. an authorize refusal). */
     logFields?: Record<string, unknown>;
   }
+}
+
+/** The headers every answer carries: its request id (as Keystone names it) and that it depends on the token. */
+export function setCommonHeaders(req: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('x-openstack-request-id', req.id);
+  void reply.header('Vary', 'X-Auth-Token');
 }
 
 /** `<scheme>://<host>` as the client addressed us; Keystone builds links from it. */

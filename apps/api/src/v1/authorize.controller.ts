@@ -6,7 +6,6 @@ import {
   validation,
   type AuthorizationIndex,
   type AuthorizeRequest,
-  type AuthorizeResult,
 } from '../../../../libs/domain/src';
 import type { ClientCertificateService } from '../http/client-certificate';
 import { checkCertificateFields, requestFromCertificate, type Terminator } from './certificate-env';
@@ -19,6 +18,7 @@ import type { SeenDecision, SeenDecisionsService } from '../registry/seen-decisi
 import { parseAuthorizeBody, type AuthorizeBody } from './authorize-request';
 import { bodyProblem } from '../http/body-checks';
 import { logFieldsFragment, msSinceArrival, type RequestLog } from '../http/logger';
+import { setCommonHeaders } from '../http/request-context';
 
 /**
  * `POST /v1/authorize`: Keystone's tokenless decision for a certificate's
@@ -54,12 +54,6 @@ export function registerAuthorizeRoute(
 ): void {
   const { registry, config, guard, errors, certificates, pointInTime, seen, requestLogger } = deps;
 
-  /** What every answer carries; set first, so that an answer from anywhere has them. */
-  const common = (req: FastifyRequest, reply: FastifyReply) => {
-    void reply.header('x-openstack-request-id', req.id);
-    void reply.header('Vary', 'X-Auth-Token');
-  };
-
   /**
    * Every answer leaves through here: the request line is written (this
    * route has no onResponse hook), then the body sent. `logFragment`: the
@@ -71,7 +65,7 @@ export function registerAuthorizeRoute(
   };
 
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
-    common(req, reply);
+    setCommonHeaders(req, reply);
     const { status, body } = errors.render(err, req);
     // Every authorize that is not answered with a decision is still a refusal, and its line says so.
     req.logFields = { decision: 'refused', ...req.logFields };
@@ -85,15 +79,18 @@ export function registerAuthorizeRoute(
     reply: FastifyReply,
     request: AuthorizeRequest,
     past?: PastIndex & { requested: string | number },
-    decided?: { result?: AuthorizeResult },
+    decided?: { seen?: SeenDecision },
   ) => {
     // The index and its position are read together, with no await in between.
     const index: AuthorizationIndex = past?.index ?? registry.index;
     const position = past ? past.position : registry.position;
     const result = authorize(index, request);
-    if (decided) decided.result = result;
     void reply.header('X-Registry-Position', String(position));
-    if (!past && !seen.decision(index, request, result)) return auditUnavailable(req, reply, position);
+    if (!past) {
+      const described = seen.describe(index, request, result);
+      if (decided) decided.seen = described;
+      if (!seen.seen(described, request.env)) return auditUnavailable(req, reply, position);
+    }
     const pointInTime = past
       ? {
           as_of: { position, recorded_at: past.recorded_at, requested: past.requested },
@@ -166,7 +163,8 @@ export function registerAuthorizeRoute(
       let dto;
       let request: AuthorizeRequest;
       const raw = req.body as string;
-      common(req, reply);
+      // This route has no hooks (see app.ts), so it sets what the Nest application's hook sets elsewhere.
+      setCommonHeaders(req, reply);
       try {
         guard.admit(req, 'reader');
         const known = cache.get(raw, registry.position);
@@ -208,24 +206,25 @@ export function registerAuthorizeRoute(
         );
       }
       if (dto.min_position === undefined || registry.position >= dto.min_position) {
-        const decided: { result?: AuthorizeResult } = {};
+        const decided: { seen?: SeenDecision } = {};
         const decision = decide(req, reply, request, undefined, decided);
         // Only what the body alone decides (not a connection's own certificate or a proxy's headers), and only decisions.
-        if ((!dto.has_env && dto.certificate === undefined) || decided.result === undefined || reply.statusCode === 503) {
+        if ((!dto.has_env && dto.certificate === undefined) || decided.seen === undefined || reply.statusCode === 503) {
           return answer(req, reply, decision);
         }
         const json = JSON.stringify(decision);
         const logFields = req.logFields ?? {};
+        const logFragment = logFieldsFragment(logFields, reply.statusCode);
         cache.set(raw, registry.position, {
           status: reply.statusCode,
           position: String(registry.position),
           json,
           logFields,
-          logFragment: logFieldsFragment(logFields, reply.statusCode),
+          logFragment,
           request,
-          seen: seen.describe(registry.index, request, decided.result),
+          seen: decided.seen,
         });
-        return answer(req, reply.type(JSON_TYPE), json);
+        return answer(req, reply.type(JSON_TYPE), json, logFragment);
       }
       const wanted = dto.min_position;
       return registry.waitFor(wanted, config.maxWaitMs).then((reached) => {

@@ -10,123 +10,87 @@ import * as tokens from './decide-tokens';
 import * as audit from './decide-audit';
 import { streams } from '../model/events';
 
-/** The stream whose version an `If-Match` on this command guards. */
-export function guardedStream(c: RegistryCommand): string | undefined {
+/**
+ * What an `If-Match` on this command is about: the stream whose version it
+ * guards, whether that resource exists now (a stream keeps its version after
+ * a delete, so the version alone cannot tell), and whether the command is a
+ * PUT that brings the resource into being.
+ */
+interface Guard {
+  stream: string;
+  exists(state: RegistryState): boolean;
+  creates?: boolean;
+}
+
+function guard(c: RegistryCommand): Guard | undefined {
   switch (c.kind) {
     case 'ReplaceTokenlessSettings':
     case 'AddTrustedIssuer':
     case 'RemoveTrustedIssuer':
-      return streams.settings();
+      // The settings always have a current version (the defaults until replaced).
+      return { stream: streams.settings(), exists: () => true };
     case 'UpdateDomain':
     case 'DeleteDomain':
-      return streams.domain(c.id);
+      return { stream: streams.domain(c.id), exists: (s) => s.domains.has(c.id) };
     case 'UpdateProject':
     case 'DeleteProject':
-      return streams.project(c.id);
+      return { stream: streams.project(c.id), exists: (s) => s.projects.has(c.id) };
     case 'UpdateUser':
     case 'DeleteUser':
-      return streams.user(c.id);
+      return { stream: streams.user(c.id), exists: (s) => s.users.has(c.id) };
     case 'UpdateGroup':
     case 'DeleteGroup':
-      return streams.group(c.id);
+      return { stream: streams.group(c.id), exists: (s) => s.groups.has(c.id) };
     case 'UpdateRole':
     case 'DeleteRole':
-      return streams.role(c.id);
+      return { stream: streams.role(c.id), exists: (s) => s.roles.has(c.id) };
     case 'RegisterIdentityProvider':
     case 'UpdateIdentityProvider':
     case 'DeleteIdentityProvider':
-      return streams.idp(c.id);
+      return { stream: streams.idp(c.id), exists: (s) => s.idps.has(c.id), creates: c.kind === 'RegisterIdentityProvider' };
     case 'CreateMapping':
     case 'ReplaceMapping':
     case 'DeleteMapping':
-      return streams.mapping(c.id);
+      return { stream: streams.mapping(c.id), exists: (s) => s.mappings.has(c.id), creates: c.kind === 'CreateMapping' };
     case 'CreateProtocol':
     case 'UpdateProtocol':
     case 'DeleteProtocol':
-      return streams.protocol(c.idp_id, c.id);
+      return {
+        stream: streams.protocol(c.idp_id, c.id),
+        exists: (s) => s.protocols.has(`${c.idp_id}/${c.id}`),
+        creates: c.kind === 'CreateProtocol',
+      };
     case 'RevokeApiToken':
-      return streams.token(c.id);
+      return { stream: streams.token(c.id), exists: (s) => s.apiTokens.has(c.id) };
     case 'AddUserToGroup':
     case 'RemoveUserFromGroup':
-      return streams.membership(c.group_id, c.user_id);
+      return {
+        stream: streams.membership(c.group_id, c.user_id),
+        exists: (s) => s.membersOfGroup.get(c.group_id)?.has(c.user_id) === true,
+        creates: c.kind === 'AddUserToGroup',
+      };
     case 'ImplyRole':
     case 'RemoveImpliedRole':
-      return streams.implication(c.prior_role_id, c.implied_role_id);
+      return {
+        stream: streams.implication(c.prior_role_id, c.implied_role_id),
+        exists: (s) => s.impliedRoles.get(c.prior_role_id)?.has(c.implied_role_id) === true,
+        creates: c.kind === 'ImplyRole',
+      };
     case 'GrantRole':
     case 'RevokeRole':
-      return streams.assignment(c.assignment);
+      return {
+        stream: streams.assignment(c.assignment),
+        exists: (s) => s.assignments.has(assignmentKey(c.assignment)),
+        creates: c.kind === 'GrantRole',
+      };
     default:
       return undefined;
   }
 }
 
-/**
- * The PUTs that bring the resource they name into being. An `If-Match` on
- * them can only be about a resource that is already there.
- */
-function createsTarget(c: RegistryCommand): boolean {
-  switch (c.kind) {
-    case 'RegisterIdentityProvider':
-    case 'CreateMapping':
-    case 'CreateProtocol':
-    case 'AddUserToGroup':
-    case 'ImplyRole':
-    case 'GrantRole':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/**
- * Whether the resource a guarded command names exists now, i.e. has a
- * current version an `If-Match` could match. A stream keeps its version
- * after a delete, so the version alone cannot tell.
- */
-export function targetExists(state: RegistryState, c: RegistryCommand): boolean {
-  switch (c.kind) {
-    case 'UpdateDomain':
-    case 'DeleteDomain':
-      return state.domains.has(c.id);
-    case 'UpdateProject':
-    case 'DeleteProject':
-      return state.projects.has(c.id);
-    case 'UpdateUser':
-    case 'DeleteUser':
-      return state.users.has(c.id);
-    case 'UpdateGroup':
-    case 'DeleteGroup':
-      return state.groups.has(c.id);
-    case 'UpdateRole':
-    case 'DeleteRole':
-      return state.roles.has(c.id);
-    case 'RegisterIdentityProvider':
-    case 'UpdateIdentityProvider':
-    case 'DeleteIdentityProvider':
-      return state.idps.has(c.id);
-    case 'CreateMapping':
-    case 'ReplaceMapping':
-    case 'DeleteMapping':
-      return state.mappings.has(c.id);
-    case 'CreateProtocol':
-    case 'UpdateProtocol':
-    case 'DeleteProtocol':
-      return state.protocols.has(`${c.idp_id}/${c.id}`);
-    case 'RevokeApiToken':
-      return state.apiTokens.has(c.id);
-    case 'AddUserToGroup':
-    case 'RemoveUserFromGroup':
-      return state.membersOfGroup.get(c.group_id)?.has(c.user_id) === true;
-    case 'ImplyRole':
-    case 'RemoveImpliedRole':
-      return state.impliedRoles.get(c.prior_role_id)?.has(c.implied_role_id) === true;
-    case 'GrantRole':
-    case 'RevokeRole':
-      return state.assignments.has(assignmentKey(c.assignment));
-    default:
-      // The tokenless settings always have a current version (the defaults until replaced).
-      return true;
-  }
+/** The stream whose version an `If-Match` on this command guards. */
+export function guardedStream(c: RegistryCommand): string | undefined {
+  return guard(c)?.stream;
 }
 
 /**
@@ -139,16 +103,17 @@ export function targetExists(state: RegistryState, c: RegistryCommand): boolean 
  * ignored when the answer without it would be an error), so it is left to it.
  */
 export function checkIfMatch(state: RegistryState, c: RegistryCommand): void {
-  const stream = guardedStream(c);
   const expected = c.expected_version;
-  if (expected === undefined || stream === undefined) return;
-  if (!targetExists(state, c)) {
-    if (createsTarget(c)) throw noCurrentVersion(stream, expected);
+  if (expected === undefined) return;
+  const guarded = guard(c);
+  if (guarded === undefined) return;
+  if (!guarded.exists(state)) {
+    if (guarded.creates) throw noCurrentVersion(guarded.stream, expected);
     return;
   }
   if (expected === '*') return;
-  const actual = state.version(stream);
-  if (actual !== expected) throw preconditionFailed(stream, expected, actual);
+  const actual = state.version(guarded.stream);
+  if (actual !== expected) throw preconditionFailed(guarded.stream, expected, actual);
 }
 
 /**
